@@ -1,0 +1,113 @@
+"""Read a hand's MJCF and mount it on a 6-DoF floating wrist (3 slides + 3 hinges) with position servos."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from xembody.errors import XembodyError
+
+WRIST_BODY = "wrist"
+HAND_PREFIX = "hand/"
+WRIST_JOINTS = ("wrist_x", "wrist_y", "wrist_z", "wrist_rx", "wrist_ry", "wrist_rz")
+# Slides span the reachable workspace above a table; hinges one turn each way.
+WRIST_RANGE = np.array([[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], [-np.pi, np.pi], [-np.pi, np.pi], [-np.pi, np.pi]])
+WRIST_KP = (2000.0, 50.0)  # position-servo gains: slides (N/m), hinges (N m/rad)
+
+
+@dataclass(frozen=True)
+class Mount:
+    """How a hand sits on the wrist: the hand root's pose in the wrist frame, and joints to remove.
+
+    `strip_joints` names joints a model carries for its own floating base (e.g. the UMI gripper's six
+    slides and hinges); they and the actuators driving them are removed before mounting.
+    """
+
+    pos: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    quat: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    strip_joints: tuple[str, ...] = ()
+
+
+def read_spec(path: str | Path) -> mujoco.MjSpec:
+    """Parse an MJCF file into an MjSpec, turning every failure into one line naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise XembodyError(f"{path}: no such MJCF file")
+    try:
+        spec = mujoco.MjSpec.from_file(str(path))
+        spec.compile()  # surface missing assets and invalid models here, not later
+    except Exception as e:  # MuJoCo raises ValueError for XML and compile errors alike
+        raise XembodyError(f"{path}: not a valid MJCF model: {e}") from None
+    return spec
+
+
+def hand_root(spec: mujoco.MjSpec, where: str) -> mujoco.MjsBody:
+    """The single top-level body of a hand model."""
+    roots = list(spec.worldbody.bodies)
+    if not roots:
+        raise XembodyError(f"{where}: the model has no bodies under <worldbody>; a hand needs a root body")
+    if len(roots) > 1:
+        names = [b.name or "<unnamed>" for b in roots]
+        raise XembodyError(f"{where}: expected one root body (the hand), found {len(roots)}: {names}")
+    return roots[0]
+
+
+def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
+    """Delete named joints, the actuators driving them, and free joints (the wrist replaces them)."""
+    names = set(joints)
+    missing = names - {j.name for j in spec.joints}
+    if missing:
+        raise XembodyError(f"{where}: joints to strip not found: {sorted(missing)}")
+    for act in list(spec.actuators):
+        if act.target in names:
+            spec.delete(act)
+    for j in list(spec.joints):
+        if j.name in names or j.type == mujoco.mjtJoint.mjJNT_FREE:
+            spec.delete(j)
+    for key in list(spec.keys):  # keyframes no longer match the joint layout
+        spec.delete(key)
+
+
+def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSpec:
+    """A new spec: world -> `wrist` (6 joints, 6 position actuators) -> the hand, prefixed `hand/`."""
+    strip(hand, mount.strip_joints, where)
+    root = hand_root(hand, where)
+    for body in [root, *root.find_all(mujoco.mjtObj.mjOBJ_BODY)]:
+        body.gravcomp = 1.0  # the wrist servo holds the hand; gravity must not make the fingers sag
+    spec = mujoco.MjSpec()
+    spec.modelname = hand.modelname or "hand"
+    spec.copy_during_attach = True
+    for name in _OPTIONS:  # the hand's physics settings (timestep, solver, cone, ...) carry over
+        setattr(spec.option, name, getattr(hand.option, name))
+    # The wrist servo is stiff and damped: explicit Euler at a hand's own timestep can diverge.
+    spec.option.integrator = hand.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    wrist = spec.worldbody.add_body(name=WRIST_BODY)
+    wrist.explicitinertial, wrist.mass, wrist.inertia, wrist.gravcomp = True, 0.1, [1e-4, 1e-4, 1e-4], 1.0
+    for i, name in enumerate(WRIST_JOINTS):
+        kind = mujoco.mjtJoint.mjJNT_SLIDE if i < 3 else mujoco.mjtJoint.mjJNT_HINGE
+        wrist.add_joint(name=name, type=kind, axis=np.eye(3)[i % 3], range=WRIST_RANGE[i], limited=1,
+                        damping=100.0 if i < 3 else 5.0, armature=0.01)
+        kp = WRIST_KP[i >= 3]
+        spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT,
+                          gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[kp] + [0] * 9,
+                          biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -kp, 0] + [0] * 7,
+                          ctrlrange=WRIST_RANGE[i], ctrllimited=1)
+    site = wrist.add_site(name="mount", pos=mount.pos, quat=mount.quat)
+    spec.attach(hand, prefix=HAND_PREFIX, site=site)
+    return spec
+
+
+_OPTIONS = [n for n in dir(mujoco.MjSpec().option) if not n.startswith("_")]
+
+
+def compile_spec(spec: mujoco.MjSpec, where: str) -> mujoco.MjModel:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return spec.compile()
+    except Exception as e:
+        raise XembodyError(f"{where}: the mounted hand does not compile: {e}") from None
