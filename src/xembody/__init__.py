@@ -1,5 +1,12 @@
 """xembody: one particle world model that controls many hands."""
 
+import os
+
+# Without a display, MuJoCo's default GLFW renderer cannot start; EGL renders headless. MuJoCo reads this
+# when it is first imported, so it is set before anything imports mujoco. An explicit MUJOCO_GL wins.
+if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
+    os.environ["MUJOCO_GL"] = "egl"
+
 from xembody.embodiments import REGISTRY, Embodiment, load_hand
 from xembody.errors import XembodyError
 

@@ -39,6 +39,21 @@ def is_joint_servo(model: mujoco.MjModel, a: int) -> bool:
     )
 
 
+def reference_ctrl(model: mujoco.MjModel) -> np.ndarray:
+    """The controls that hold the model's reference pose (qpos0), clipped to the control range: (nu,).
+
+    For an affine actuator, force = gain * ctrl + b0 + b1 * length; zero force at the reference length
+    gives ctrl = -(b0 + b1 * length) / gain. Actuators of other kinds get 0 (clipped).
+    """
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    gain, bias = model.actuator_gainprm[:, 0], model.actuator_biasprm
+    affine = (model.actuator_biastype == mujoco.mjtBias.mjBIAS_AFFINE) & (gain != 0)
+    ctrl = np.where(affine, -(bias[:, 0] + bias[:, 1] * data.actuator_length) / np.where(gain != 0, gain, 1), 0.0)
+    lo, hi = model.actuator_ctrlrange.T
+    return np.where(model.actuator_ctrllimited.astype(bool), np.clip(ctrl, lo, hi), ctrl)
+
+
 def settle(model: mujoco.MjModel, ctrl: np.ndarray, timestep: float | None = None) -> np.ndarray:
     """Joint positions MuJoCo comes to rest at under `ctrl` (K, nu), gravity and contacts off: (K, nq).
 

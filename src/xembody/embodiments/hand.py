@@ -6,7 +6,7 @@ import mujoco
 import numpy as np
 import torch
 
-from xembody.embodiments.actuation import ActuationMap
+from xembody.embodiments.actuation import ActuationMap, reference_ctrl
 from xembody.embodiments.base import Embodiment
 from xembody.embodiments.kinematics import KinematicTree
 from xembody.embodiments.mount import HAND_PREFIX, WRIST_JOINTS, compile_spec
@@ -47,8 +47,7 @@ class MjcfHand(Embodiment):
         self._link_t = torch.from_numpy(self._link)
         self._ctrl_limits = self._limits(m.actuator_ctrlrange, m.actuator_ctrllimited, "ctrl")
         self._qpos_limits = self._limits(m.jnt_range, m.jnt_limited, "qpos")
-        ref = np.clip(np.zeros(m.nu), *self._ctrl_limits.T)
-        ref[:6] = 0.0
+        ref = reference_ctrl(m)
         self.actuation = ActuationMap(m, ref)
         self._default_ctrl = ref.copy()
         self._default_ctrl[:6] = default_wrist

@@ -108,6 +108,7 @@ def build_human_spec() -> mujoco.MjSpec:
     """An MJCF model of the right human hand (palm root body, 20 hinge joints, position servos)."""
     spec = mujoco.MjSpec()
     spec.modelname = "human_hand"
+    spec.compiler.degree = False
     palm = spec.worldbody.add_body(name="palm")
     palm.add_geom(name="palm", type=mujoco.mjtGeom.mjGEOM_BOX, size=PALM_HALF, pos=PALM_CENTER,
                   density=1100.0, rgba=[0.87, 0.72, 0.6, 1])

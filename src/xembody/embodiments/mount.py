@@ -80,6 +80,7 @@ def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSp
         body.gravcomp = 1.0  # the wrist servo holds the hand; gravity must not make the fingers sag
     spec = mujoco.MjSpec()
     spec.modelname = hand.modelname or "hand"
+    spec.compiler.degree = False  # our wrist ranges are in radians
     spec.copy_during_attach = True
     for name in _OPTIONS:  # the hand's physics settings (timestep, solver, cone, ...) carry over
         setattr(spec.option, name, getattr(hand.option, name))

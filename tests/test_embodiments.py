@@ -1,0 +1,111 @@
+"""Every registered hand: shapes, FK against MuJoCo, particles on the surface, determinism, gradients."""
+
+import mujoco
+import numpy as np
+import pytest
+import torch
+from conftest import HAND_NAMES
+from geometry import surface_distance
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import xembody
+from xembody.embodiments.kinematics import quat_to_matrix
+from xembody.embodiments.mount import WRIST_JOINTS
+from xembody.embodiments.sampling import link_geoms
+
+EXPECTED_JOINTS = {"allegro": 16, "leap": 16, "shadow": 24, "aero": 16, "robotiq_2f85": 8, "umi": 2,
+                   "franka_hand": 2, "human": 20}
+
+
+def random_qpos(hand, n: int, seed: int) -> np.ndarray:
+    lo, hi = hand.qpos_limits.T
+    return np.random.default_rng(seed).uniform(lo, hi, (n, hand.dof))
+
+
+def mujoco_points(hand, qpos: np.ndarray) -> np.ndarray:
+    """Particles placed by MuJoCo's own link poses (mj_kinematics): (B, Nh, 3)."""
+    data = mujoco.MjData(hand.model)
+    ids = np.asarray(hand.link_ids)[hand.point_link]
+    out = []
+    for q in qpos:
+        data.qpos[:] = q
+        mujoco.mj_kinematics(hand.model, data)
+        out.append(np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), hand.local_points) + data.xpos[ids])
+    return np.stack(out)
+
+
+def test_registry_has_the_eight_hands():
+    assert set(HAND_NAMES) == set(EXPECTED_JOINTS)
+
+
+@pytest.mark.parametrize("name", HAND_NAMES)
+def test_shapes_and_metadata(hands, name):
+    hand = hands[name]
+    assert hand.dof == 6 + EXPECTED_JOINTS[name] == len(hand.joint_names)
+    assert hand.joint_names[:6] == WRIST_JOINTS and hand.ctrl_names[:6] == WRIST_JOINTS
+    assert hand.qpos_limits.shape == (hand.dof, 2) and (hand.qpos_limits[:, 0] <= hand.qpos_limits[:, 1]).all()
+    assert hand.default_qpos.shape == (hand.dof,)
+    lo, hi = hand.qpos_limits.T
+    tol = 0.01  # MuJoCo's joint limits are soft: a settled tendon hand rests a few mrad past them
+    assert ((hand.default_qpos >= lo - tol) & (hand.default_qpos <= hi + tol)).all()
+    assert hand.n_points == 50 and hand.point_link.shape == (50,) and hand.local_points.shape == (50, 3)
+    assert hand.point_link.min() >= 0 and hand.point_link.max() < len(hand.link_names)
+    assert len(set(hand.point_link.tolist())) > 1  # particles spread over several links
+    pts = hand.points(torch.zeros(4, hand.dof))
+    assert pts.shape == (4, 50, 3) and pts.dtype == torch.float32
+    assert hand.points_np(hand.default_qpos).shape == (50, 3)
+
+
+@pytest.mark.parametrize("name", HAND_NAMES)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_fk_matches_mujoco(hands, name, seed):
+    hand = hands[name]
+    q = random_qpos(hand, 16, seed)
+    err = np.abs(hand.points_np(q) - mujoco_points(hand, q)).max()
+    assert err < 1e-5, f"{name}: FK differs from MuJoCo by {err:.2e} m"
+
+
+@pytest.mark.parametrize("name", HAND_NAMES)
+def test_points_lie_on_the_surface(hands, name):
+    hand = hands[name]
+    m = hand.model
+    for i, body in enumerate(hand.link_ids):
+        local = hand.local_points[hand.point_link == i].astype(np.float64)
+        dist = np.full(len(local), np.inf)
+        for g in link_geoms(m, body, "collision"):
+            in_geom = (local - m.geom_pos[g]) @ quat_to_matrix(m.geom_quat[g])  # body -> geom frame
+            dist = np.minimum(dist, surface_distance(m, g, in_geom))
+        assert dist.max() < 1e-3, f"{name}/{hand.link_names[i]}: a particle is {dist.max() * 1e3:.2f} mm off"
+
+
+def test_same_seed_same_points():
+    a, b = xembody.load_hand("leap", seed=3), xembody.load_hand("leap", seed=3)
+    c = xembody.load_hand("leap", seed=4)
+    np.testing.assert_array_equal(a.local_points, b.local_points)
+    np.testing.assert_array_equal(a.point_link, b.point_link)
+    assert not np.array_equal(a.local_points, c.local_points)
+
+
+def test_particle_count_is_configurable():
+    hand = xembody.load_hand("allegro", n_points=200)
+    assert hand.points_np(hand.default_qpos).shape == (200, 3)
+    # FPS spreads particles: no two closer than a small fraction of the hand's size.
+    p = hand.points_np(hand.default_qpos)
+    d = np.linalg.norm(p[:, None] - p[None], axis=-1) + np.eye(len(p))
+    assert d.min() > 1e-3
+
+
+def test_fk_jacobian_matches_finite_differences(hands):
+    hand = hands["human"]
+    q = torch.tensor(random_qpos(hand, 1, 0), dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: hand.points(x), (q,), eps=1e-6, atol=1e-6)
+
+
+def test_batch_of_one_equals_batch(hands):
+    hand = hands["shadow"]
+    q = torch.tensor(random_qpos(hand, 8, 1), dtype=torch.float32)
+    batch = hand.points(q)
+    for i in range(8):
+        torch.testing.assert_close(hand.points(q[i : i + 1])[0], batch[i])
