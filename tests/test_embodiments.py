@@ -4,18 +4,26 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-from conftest import HAND_NAMES
-from geometry import surface_distance
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xembody
+from conftest import HAND_NAMES
+from geometry import surface_distance
 from xembody.embodiments.kinematics import quat_to_matrix
 from xembody.embodiments.mount import WRIST_JOINTS
 from xembody.embodiments.sampling import link_geoms
 
-EXPECTED_JOINTS = {"allegro": 16, "leap": 16, "shadow": 24, "aero": 16, "robotiq_2f85": 8, "umi": 2,
-                   "franka_hand": 2, "human": 20}
+EXPECTED_JOINTS = {
+    "allegro": 16,
+    "leap": 16,
+    "shadow": 24,
+    "aero": 16,
+    "robotiq_2f85": 8,
+    "umi": 2,
+    "franka_hand": 2,
+    "human": 20,
+}
 
 
 def random_qpos(hand, n: int, seed: int) -> np.ndarray:
@@ -31,7 +39,9 @@ def mujoco_points(hand, qpos: np.ndarray) -> np.ndarray:
     for q in qpos:
         data.qpos[:] = q
         mujoco.mj_kinematics(hand.model, data)
-        out.append(np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), hand.local_points) + data.xpos[ids])
+        out.append(
+            np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), hand.local_points) + data.xpos[ids]
+        )
     return np.stack(out)
 
 
@@ -44,7 +54,9 @@ def test_shapes_and_metadata(hands, name):
     hand = hands[name]
     assert hand.dof == 6 + EXPECTED_JOINTS[name] == len(hand.joint_names)
     assert hand.joint_names[:6] == WRIST_JOINTS and hand.ctrl_names[:6] == WRIST_JOINTS
-    assert hand.qpos_limits.shape == (hand.dof, 2) and (hand.qpos_limits[:, 0] <= hand.qpos_limits[:, 1]).all()
+    assert (
+        hand.qpos_limits.shape == (hand.dof, 2) and (hand.qpos_limits[:, 0] <= hand.qpos_limits[:, 1]).all()
+    )
     assert hand.default_qpos.shape == (hand.dof,)
     lo, hi = hand.qpos_limits.T
     tol = 0.01  # MuJoCo's joint limits are soft: a settled tendon hand rests a few mrad past them

@@ -41,10 +41,20 @@ def hand_rows(n_points: int) -> list[dict]:
     rows = []
     for name, entry in REGISTRY.items():
         hand = load_hand(name, n_points=n_points)
-        rows.append({"name": name, "joints": hand.n_hand_joints, "actuators": hand.n_hand_actuators,
-                     "dof": hand.dof, "ctrl": hand.n_ctrl, "particles": hand.n_points,
-                     "links": len(hand.link_names), "coupled": hand.actuation.coupled,
-                     "source": entry.source, "description": entry.description})
+        rows.append(
+            {
+                "name": name,
+                "joints": hand.n_hand_joints,
+                "actuators": hand.n_hand_actuators,
+                "dof": hand.dof,
+                "ctrl": hand.n_ctrl,
+                "particles": hand.n_points,
+                "links": len(hand.link_names),
+                "coupled": hand.actuation.coupled,
+                "source": entry.source,
+                "description": entry.description,
+            }
+        )
     return rows
 
 
@@ -56,8 +66,9 @@ def print_table(rows: list[dict]) -> None:
     for col in ("name", "joints", "actuators", "particles", "dof", "ctrl", "source"):
         table.add_column(col, justify="left" if col in ("name", "source") else "right")
     for r in rows:
-        table.add_row(r["name"], *(str(r[c]) for c in ("joints", "actuators", "particles", "dof", "ctrl")),
-                      r["source"])
+        table.add_row(
+            r["name"], *(str(r[c]) for c in ("joints", "actuators", "particles", "dof", "ctrl")), r["source"]
+        )
     console = Console()
     if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
         console = Console(width=120)

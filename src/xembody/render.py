@@ -21,13 +21,18 @@ def add_points(scene: mujoco.MjvScene, points: np.ndarray, radius: float, rgba: 
         raise XembodyError(f"too many points to draw ({len(points)}); raise the renderer's max_geom")
     eye = np.eye(3).ravel()
     for p in points:
-        mujoco.mjv_initGeom(scene.geoms[scene.ngeom], mujoco.mjtGeom.mjGEOM_SPHERE,
-                            np.array([radius, 0, 0]), p, eye, rgba)
+        mujoco.mjv_initGeom(
+            scene.geoms[scene.ngeom], mujoco.mjtGeom.mjGEOM_SPHERE, np.array([radius, 0, 0]), p, eye, rgba
+        )
         scene.ngeom += 1
 
 
-def render_hand(hand: MjcfHand, qpos: np.ndarray | None = None, size: tuple[int, int] = (480, 640),
-                views: tuple[tuple[float, float], ...] = ((135.0, -25.0), (45.0, -60.0))) -> np.ndarray:
+def render_hand(
+    hand: MjcfHand,
+    qpos: np.ndarray | None = None,
+    size: tuple[int, int] = (480, 640),
+    views: tuple[tuple[float, float], ...] = ((135.0, -25.0), (45.0, -60.0)),
+) -> np.ndarray:
     """Images of the hand at `qpos` (default pose) with its particles, side by side: (H, W * views, 3)."""
     qpos = hand.default_qpos if qpos is None else np.asarray(qpos, dtype=np.float64)
     model = copy.copy(hand.model)  # brighter headlight: hand models rarely carry lights of their own
@@ -47,8 +52,10 @@ def render_hand(hand: MjcfHand, qpos: np.ndarray | None = None, size: tuple[int,
     try:
         renderer = mujoco.Renderer(model, height=size[0], width=size[1], max_geom=10000)
     except Exception as e:
-        raise XembodyError(f"offscreen rendering failed ({e}); on a headless machine set MUJOCO_GL=egl "
-                           "(Mesa EGL: apt install libegl1 libgl1) or MUJOCO_GL=osmesa") from None
+        raise XembodyError(
+            f"offscreen rendering failed ({e}); on a headless machine set MUJOCO_GL=egl "
+            "(Mesa EGL: apt install libegl1 libgl1) or MUJOCO_GL=osmesa"
+        ) from None
     with renderer:
         for azimuth, elevation in views:
             cam.azimuth, cam.elevation = azimuth, elevation

@@ -49,7 +49,9 @@ def reference_ctrl(model: mujoco.MjModel) -> np.ndarray:
     mujoco.mj_forward(model, data)
     gain, bias = model.actuator_gainprm[:, 0], model.actuator_biasprm
     affine = (model.actuator_biastype == mujoco.mjtBias.mjBIAS_AFFINE) & (gain != 0)
-    ctrl = np.where(affine, -(bias[:, 0] + bias[:, 1] * data.actuator_length) / np.where(gain != 0, gain, 1), 0.0)
+    ctrl = np.where(
+        affine, -(bias[:, 0] + bias[:, 1] * data.actuator_length) / np.where(gain != 0, gain, 1), 0.0
+    )
     lo, hi = model.actuator_ctrlrange.T
     return np.where(model.actuator_ctrllimited.astype(bool), np.clip(ctrl, lo, hi), ctrl)
 
@@ -90,9 +92,16 @@ def cache_dir() -> Path:
 def cached(model: mujoco.MjModel, reference_ctrl: np.ndarray, make) -> dict:
     """Tables are computed once per model and kept on disk (they take seconds for tendon hands)."""
     key = hashlib.sha256()
-    for arr in (model.body_pos, model.jnt_range, model.actuator_gainprm, model.actuator_biasprm,
-                model.actuator_ctrlrange, model.tendon_lengthspring if model.ntendon else np.zeros(1),
-                model.eq_data, reference_ctrl):
+    for arr in (
+        model.body_pos,
+        model.jnt_range,
+        model.actuator_gainprm,
+        model.actuator_biasprm,
+        model.actuator_ctrlrange,
+        model.tendon_lengthspring if model.ntendon else np.zeros(1),
+        model.eq_data,
+        reference_ctrl,
+    ):
         key.update(np.ascontiguousarray(arr).tobytes())
     key.update(f"{mujoco.__version__}|{N_GRID}|{model.nq}|{model.nu}".encode())
     path = cache_dir() / f"{key.hexdigest()[:24]}.npz"
@@ -144,6 +153,7 @@ class ActuationMap(nn.Module):
         Actuators are first probed at both ends of their range; those that do not move any coupled joint
         (e.g. the wrist, or a servo on an uncoupled joint) get a zero table without a sweep.
         """
+
         def rest(ctrl: np.ndarray) -> np.ndarray:
             return settle(model, ctrl, TABULATE_TIMESTEP)[:, coupled]
 

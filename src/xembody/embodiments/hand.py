@@ -26,8 +26,14 @@ class MjcfHand(Embodiment):
         default_wrist: wrist pose (x, y, z, rx, ry, rz) of `default_qpos`.
     """
 
-    def __init__(self, name: str, spec: mujoco.MjSpec, particles: ParticleConfig, source: str,
-                 default_wrist: tuple[float, ...] = DEFAULT_WRIST):
+    def __init__(
+        self,
+        name: str,
+        spec: mujoco.MjSpec,
+        particles: ParticleConfig,
+        source: str,
+        default_wrist: tuple[float, ...] = DEFAULT_WRIST,
+    ):
         self.name, self.source, self.spec, self.particles = name, source, spec, particles
         self.model = compile_spec(spec, name)
         m = self.model

@@ -50,21 +50,33 @@ BONE_RADII = {
     "little": (0.008, 0.007, 0.0062),
 }
 # Rest direction of each chain: yaw in the palm plane (positive toward the thumb), pitch toward the palm.
-REST_YAW = {"thumb": np.radians(50.0), "index": np.radians(6.0), "middle": 0.0, "ring": np.radians(-6.0),
-            "little": np.radians(-12.0)}
+REST_YAW = {
+    "thumb": np.radians(50.0),
+    "index": np.radians(6.0),
+    "middle": 0.0,
+    "ring": np.radians(-6.0),
+    "little": np.radians(-12.0),
+}
 REST_PITCH = {"thumb": np.radians(35.0), "index": 0.0, "middle": 0.0, "ring": 0.0, "little": 0.0}
 REST_ROLL = {"thumb": np.radians(-60.0), "index": 0.0, "middle": 0.0, "ring": 0.0, "little": 0.0}
 PALM_HALF = (0.040, 0.038, 0.011)  # box half-sizes
 PALM_CENTER = (0.006, 0.040, 0.0)
 # Joint ranges (rad): first joint abduction, then flexion of each bone.
-ABDUCTION = {"thumb": (-0.6, 0.6), "index": (-0.35, 0.35), "middle": (-0.3, 0.3), "ring": (-0.3, 0.3),
-             "little": (-0.4, 0.4)}
+ABDUCTION = {
+    "thumb": (-0.6, 0.6),
+    "index": (-0.35, 0.35),
+    "middle": (-0.3, 0.3),
+    "ring": (-0.3, 0.3),
+    "little": (-0.4, 0.4),
+}
 # Flexion of the proximal bone stays below 90 degrees: the finger's flexion axis is read off that bone.
-FLEXION = {"thumb": ((-0.3, 1.0), (0.0, 1.2), (-0.3, 1.4)),
-           "index": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
-           "middle": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
-           "ring": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
-           "little": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4))}
+FLEXION = {
+    "thumb": ((-0.3, 1.0), (0.0, 1.2), (-0.3, 1.4)),
+    "index": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
+    "middle": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
+    "ring": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
+    "little": ((-0.3, 1.45), (0.0, 1.75), (0.0, 1.4)),
+}
 BONES = ("proximal", "middle", "distal")  # for the thumb: metacarpal, proximal, distal phalanx
 
 
@@ -110,8 +122,14 @@ def build_human_spec() -> mujoco.MjSpec:
     spec.modelname = "human_hand"
     spec.compiler.degree = False
     palm = spec.worldbody.add_body(name="palm")
-    palm.add_geom(name="palm", type=mujoco.mjtGeom.mjGEOM_BOX, size=PALM_HALF, pos=PALM_CENTER,
-                  density=1100.0, rgba=[0.87, 0.72, 0.6, 1])
+    palm.add_geom(
+        name="palm",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=PALM_HALF,
+        pos=PALM_CENTER,
+        density=1100.0,
+        rgba=[0.87, 0.72, 0.6, 1],
+    )
     for f in FINGERS:
         parent, pos, quat = palm, BASE_POS[f], mat_to_quat(chain_rotation(f))
         for i, (bone, length, radius) in enumerate(zip(BONES, BONE_LENGTHS[f], BONE_RADII[f], strict=True)):
@@ -121,19 +139,39 @@ def build_human_spec() -> mujoco.MjSpec:
             _add_joint(spec, body, f"{f}_flexion{i}", (1, 0, 0), FLEXION[f][i])
             # The tip keypoint lies on the fingertip surface: the last capsule ends a radius short of it.
             end = length - radius if i == 2 else length
-            body.add_geom(name=f"{f}_{bone}", type=mujoco.mjtGeom.mjGEOM_CAPSULE, fromto=[0, 0, 0, 0, 0, end],
-                          size=[radius, 0, 0], density=1100.0, rgba=[0.87, 0.72, 0.6, 1])
+            body.add_geom(
+                name=f"{f}_{bone}",
+                type=mujoco.mjtGeom.mjGEOM_CAPSULE,
+                fromto=[0, 0, 0, 0, 0, end],
+                size=[radius, 0, 0],
+                density=1100.0,
+                rgba=[0.87, 0.72, 0.6, 1],
+            )
             parent, pos, quat = body, (0.0, 0.0, length), (1.0, 0.0, 0.0, 0.0)
     return spec
 
 
 def _add_joint(spec: mujoco.MjSpec, body: mujoco.MjsBody, name: str, axis, rng) -> None:
-    body.add_joint(name=name, type=mujoco.mjtJoint.mjJNT_HINGE, axis=axis, range=rng, limited=1,
-                   damping=0.05, armature=0.001)
-    spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT,
-                      gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[2.0] + [0] * 9,
-                      biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -2.0, 0] + [0] * 7,
-                      ctrlrange=rng, ctrllimited=1)
+    body.add_joint(
+        name=name,
+        type=mujoco.mjtJoint.mjJNT_HINGE,
+        axis=axis,
+        range=rng,
+        limited=1,
+        damping=0.05,
+        armature=0.001,
+    )
+    spec.add_actuator(
+        name=name,
+        target=name,
+        trntype=mujoco.mjtTrn.mjTRN_JOINT,
+        gaintype=mujoco.mjtGain.mjGAIN_FIXED,
+        gainprm=[2.0] + [0] * 9,
+        biastype=mujoco.mjtBias.mjBIAS_AFFINE,
+        biasprm=[0, -2.0, 0] + [0] * 7,
+        ctrlrange=rng,
+        ctrllimited=1,
+    )
 
 
 class HumanHand(MjcfHand):
@@ -154,7 +192,9 @@ class HumanHand(MjcfHand):
             links.append((k0, k0 + 1, BONE_LENGTHS[f][BONES.index(bone)], FINGERS.index(f)))
         self._links = links
         self._template = torch.tensor(kp, dtype=torch.float32)
-        self._chain_y = torch.tensor(np.stack([chain_rotation(f)[:, 1] for f in FINGERS]), dtype=torch.float32)
+        self._chain_y = torch.tensor(
+            np.stack([chain_rotation(f)[:, 1] for f in FINGERS]), dtype=torch.float32
+        )
         kp_bodies = [self.model.body(f"hand/{f}_{b}").id for f in FINGERS for b in BONES]
         self._kp_fk = KinematicTree(self.model, [self.model.body("hand/palm").id, *kp_bodies])
 
@@ -197,7 +237,8 @@ class HumanHand(MjcfHand):
         link = self._link_t
         # Phalanx particles stretch along the bone to the observed length (the palm's stretch is 1).
         local = self._local_t.to(kp.dtype) * torch.stack(
-            [torch.ones_like(stretch[:, link]), torch.ones_like(stretch[:, link]), stretch[:, link]], -1)
+            [torch.ones_like(stretch[:, link]), torch.ones_like(stretch[:, link]), stretch[:, link]], -1
+        )
         return pos[:, link] + torch.einsum("bnij,bnj->bni", rot[:, link], local)
 
 

@@ -52,15 +52,22 @@ class KinematicTree(nn.Module):
                 b = int(model.body_parentid[b])
         self.order = sorted(needed)  # MuJoCo numbers bodies so that parents come first
         self.parent = {b: int(model.body_parentid[b]) for b in self.order}
-        self.joints = {b: list(range(model.body_jntadr[b], model.body_jntadr[b] + model.body_jntnum[b]))
-                       for b in self.order}
-        self.jnt_slide = {j: bool(model.jnt_type[j] == mujoco.mjtJoint.mjJNT_SLIDE) for js in self.joints.values()
-                          for j in js}
+        self.joints = {
+            b: list(range(model.body_jntadr[b], model.body_jntadr[b] + model.body_jntnum[b]))
+            for b in self.order
+        }
+        self.jnt_slide = {
+            j: bool(model.jnt_type[j] == mujoco.mjtJoint.mjJNT_SLIDE)
+            for js in self.joints.values()
+            for j in js
+        }
         self.jnt_qadr = {j: int(model.jnt_qposadr[j]) for j in self.jnt_slide}
         self.bodies = list(bodies)
         self.register_buffer("body_pos", torch.tensor(model.body_pos, dtype=torch.float32))
-        self.register_buffer("body_rot", torch.tensor(np.stack([quat_to_matrix(q) for q in model.body_quat]),
-                                                      dtype=torch.float32))
+        self.register_buffer(
+            "body_rot",
+            torch.tensor(np.stack([quat_to_matrix(q) for q in model.body_quat]), dtype=torch.float32),
+        )
         self.register_buffer("jnt_pos", torch.tensor(model.jnt_pos, dtype=torch.float32))
         self.register_buffer("jnt_axis", torch.tensor(model.jnt_axis, dtype=torch.float32))
         self.register_buffer("qpos0", torch.tensor(model.qpos0, dtype=torch.float32))

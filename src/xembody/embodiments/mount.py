@@ -15,7 +15,9 @@ WRIST_BODY = "wrist"
 HAND_PREFIX = "hand/"
 WRIST_JOINTS = ("wrist_x", "wrist_y", "wrist_z", "wrist_rx", "wrist_ry", "wrist_rz")
 # Slides span the reachable workspace above a table; hinges one turn each way.
-WRIST_RANGE = np.array([[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], [-np.pi, np.pi], [-np.pi, np.pi], [-np.pi, np.pi]])
+WRIST_RANGE = np.array(
+    [[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], [-np.pi, np.pi], [-np.pi, np.pi], [-np.pi, np.pi]]
+)
 WRIST_KP = (2000.0, 50.0)  # position-servo gains: slides (N/m), hinges (N m/rad)
 
 
@@ -68,6 +70,9 @@ def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
     for j in list(spec.joints):
         if j.name in names or j.type == mujoco.mjtJoint.mjJNT_FREE:
             spec.delete(j)
+    balls = [j.name or "<unnamed>" for j in spec.joints if j.type == mujoco.mjtJoint.mjJNT_BALL]
+    if balls:
+        raise XembodyError(f"{where}: only hinge and slide joints are supported; found ball joints {balls}")
     for key in list(spec.keys):  # keyframes no longer match the joint layout
         spec.delete(key)
 
@@ -90,13 +95,27 @@ def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSp
     wrist.explicitinertial, wrist.mass, wrist.inertia, wrist.gravcomp = True, 0.1, [1e-4, 1e-4, 1e-4], 1.0
     for i, name in enumerate(WRIST_JOINTS):
         kind = mujoco.mjtJoint.mjJNT_SLIDE if i < 3 else mujoco.mjtJoint.mjJNT_HINGE
-        wrist.add_joint(name=name, type=kind, axis=np.eye(3)[i % 3], range=WRIST_RANGE[i], limited=1,
-                        damping=100.0 if i < 3 else 5.0, armature=0.01)
+        wrist.add_joint(
+            name=name,
+            type=kind,
+            axis=np.eye(3)[i % 3],
+            range=WRIST_RANGE[i],
+            limited=1,
+            damping=100.0 if i < 3 else 5.0,
+            armature=0.01,
+        )
         kp = WRIST_KP[i >= 3]
-        spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT,
-                          gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[kp] + [0] * 9,
-                          biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -kp, 0] + [0] * 7,
-                          ctrlrange=WRIST_RANGE[i], ctrllimited=1)
+        spec.add_actuator(
+            name=name,
+            target=name,
+            trntype=mujoco.mjtTrn.mjTRN_JOINT,
+            gaintype=mujoco.mjtGain.mjGAIN_FIXED,
+            gainprm=[kp] + [0] * 9,
+            biastype=mujoco.mjtBias.mjBIAS_AFFINE,
+            biasprm=[0, -kp, 0] + [0] * 7,
+            ctrlrange=WRIST_RANGE[i],
+            ctrllimited=1,
+        )
     site = wrist.add_site(name="mount", pos=mount.pos, quat=mount.quat)
     spec.attach(hand, prefix=HAND_PREFIX, site=site)
     return spec

@@ -28,7 +28,9 @@ class HandEntry:
 
     @property
     def source(self) -> str:
-        return f"menagerie:{self.menagerie[0]}/{self.menagerie[1]}" if self.menagerie else "generated (MjSpec)"
+        return (
+            f"menagerie:{self.menagerie[0]}/{self.menagerie[1]}" if self.menagerie else "generated (MjSpec)"
+        )
 
 
 REGISTRY: dict[str, HandEntry] = {}
@@ -71,6 +73,8 @@ def load_hand(name_or_path: str | Path, n_points: int = 50, seed: int = 0, **par
         return entry.factory(entry.name, spec, cfg, entry.source, entry.default_wrist)
     path = Path(key)
     if path.suffix.lower() != ".xml" and not path.exists():
-        raise XembodyError(f"unknown hand {key!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF path")
+        raise XembodyError(
+            f"unknown hand {key!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF path"
+        )
     spec = mount_on_wrist(read_spec(path), Mount(), str(path))
     return MjcfHand(path.stem, spec, cfg, f"file:{path}")
