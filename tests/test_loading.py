@@ -50,6 +50,12 @@ def test_an_mjcf_hand_outside_the_registry_loads(tmp_path):
     assert np.abs(hand.points_np(q) - mujoco_points(hand, q)).max() < 1e-5
 
 
+def test_an_unnamed_root_body_still_carries_particles(tmp_path):
+    hand = xembody.load_hand(write(tmp_path, GRIPPER.replace('<body name="base">', "<body>")))
+    assert "hand/base" in hand.link_names
+    assert (hand.point_link == hand.link_names.index("hand/base")).sum() > 0
+
+
 def test_a_menagerie_file_loads_by_path():
     import mujoco_menagerie
 

@@ -35,27 +35,30 @@ class DemoArgs:
     n_points: int = 50
 
 
-def hand_rows(n_points: int) -> list[dict]:
+def load_registered(n_points: int) -> dict:
     from xembody.embodiments import REGISTRY, load_hand
 
-    rows = []
-    for name, entry in REGISTRY.items():
-        hand = load_hand(name, n_points=n_points)
-        rows.append(
-            {
-                "name": name,
-                "joints": hand.n_hand_joints,
-                "actuators": hand.n_hand_actuators,
-                "dof": hand.dof,
-                "ctrl": hand.n_ctrl,
-                "particles": hand.n_points,
-                "links": len(hand.link_names),
-                "coupled": hand.actuation.coupled,
-                "source": entry.source,
-                "description": entry.description,
-            }
-        )
-    return rows
+    return {name: load_hand(name, n_points=n_points) for name in REGISTRY}
+
+
+def hand_rows(hands: dict) -> list[dict]:
+    from xembody.embodiments import REGISTRY
+
+    return [
+        {
+            "name": name,
+            "joints": hand.n_hand_joints,
+            "actuators": hand.n_hand_actuators,
+            "dof": hand.dof,
+            "ctrl": hand.n_ctrl,
+            "particles": hand.n_points,
+            "links": len(hand.link_names),
+            "coupled": hand.actuation.coupled,
+            "source": hand.source,
+            "description": REGISTRY[name].description,
+        }
+        for name, hand in hands.items()
+    ]
 
 
 def print_table(rows: list[dict]) -> None:
@@ -75,19 +78,19 @@ def print_table(rows: list[dict]) -> None:
     console.print(table)
 
 
-def show_hand(name: str, n_points: int, out: Path) -> Path:
-    from xembody.embodiments import load_hand
+def show_hand(hand, out: Path) -> Path:
     from xembody.render import render_hand, save_png
 
-    hand = load_hand(name, n_points=n_points)
     return save_png(render_hand(hand), out / f"{hand.name}.png")
 
 
 def hands(args: HandsArgs) -> None:
     if args.show:
-        print(show_hand(args.show, args.n_points, args.out))
+        from xembody.embodiments import load_hand
+
+        print(show_hand(load_hand(args.show, n_points=args.n_points), args.out))
         return
-    rows = hand_rows(args.n_points)
+    rows = hand_rows(load_registered(args.n_points))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -95,19 +98,18 @@ def hands(args: HandsArgs) -> None:
 
 
 def demo(args: DemoArgs) -> None:
-    from xembody.embodiments import REGISTRY
-
-    print_table(hand_rows(args.n_points))
-    for name in REGISTRY:
-        print(f"rendered {show_hand(name, args.n_points, args.out / 'hands')}")
+    loaded = load_registered(args.n_points)
+    print_table(hand_rows(loaded))
+    for hand in loaded.values():
+        print(f"rendered {show_hand(hand, args.out / 'hands')}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    verbs = {
-        "hands": Annotated[HandsArgs, tyro.conf.subcommand("hands", description=HandsArgs.__doc__)],
-        "demo": Annotated[DemoArgs, tyro.conf.subcommand("demo", description=DemoArgs.__doc__)],
-    }
-    args = tyro.cli(verbs["hands"] | verbs["demo"], args=argv, prog="xembody")  # type: ignore[operator]
+    verbs = (
+        Annotated[HandsArgs, tyro.conf.subcommand("hands", description=HandsArgs.__doc__)]
+        | Annotated[DemoArgs, tyro.conf.subcommand("demo", description=DemoArgs.__doc__)]
+    )
+    args = tyro.cli(verbs, args=argv, prog="xembody")  # type: ignore[arg-type]
     try:
         {HandsArgs: hands, DemoArgs: demo}[type(args)](args)
     except XembodyError as e:

@@ -9,7 +9,7 @@ import torch
 from xembody.embodiments.actuation import ActuationMap, reference_ctrl
 from xembody.embodiments.base import Embodiment
 from xembody.embodiments.kinematics import KinematicTree
-from xembody.embodiments.mount import HAND_PREFIX, WRIST_JOINTS, compile_spec
+from xembody.embodiments.mount import WRIST_BODY, WRIST_JOINTS, compile_spec
 from xembody.embodiments.sampling import ParticleConfig, sample_hand_points
 
 DEFAULT_WRIST = (0.0, 0.0, 0.25, 0.0, 0.0, 0.0)
@@ -40,7 +40,10 @@ class MjcfHand(Embodiment):
         self.joint_names = tuple(m.joint(j).name for j in range(m.njnt))
         self.ctrl_names = tuple(m.actuator(a).name for a in range(m.nu))
         assert self.joint_names[:6] == WRIST_JOINTS and self.ctrl_names[:6] == WRIST_JOINTS
-        link_ids = [b for b in range(m.nbody) if m.body(b).name.startswith(HAND_PREFIX)]
+        wrist = m.body(WRIST_BODY).id
+        link_ids = [
+            b for b in range(m.nbody) if m.body_rootid[b] == wrist and b != wrist
+        ]  # the hand's bodies
         local, link = sample_hand_points(m, link_ids, particles)
         used = sorted(set(link.tolist()))  # keep only links that carry particles
         remap = {old: new for new, old in enumerate(used)}

@@ -81,6 +81,7 @@ def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSp
     """A new spec: world -> `wrist` (6 joints, 6 position actuators) -> the hand, prefixed `hand/`."""
     strip(hand, mount.strip_joints, where)
     root = hand_root(hand, where)
+    root.name = root.name or "base"  # links are named; an unnamed root would lose the `hand/` prefix
     for body in [root, *root.find_all(mujoco.mjtObj.mjOBJ_BODY)]:
         body.gravcomp = 1.0  # the wrist servo holds the hand; gravity must not make the fingers sag
     spec = mujoco.MjSpec()
