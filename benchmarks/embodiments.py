@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/embodiments.py [--batch 512] [--repeat 20]
 Prints, per hand: particles, dof, time of one batched points() call (forward, and forward + backward),
-and the largest FK error against mj_kinematics on the same batch.
+and the largest FK error against mj_kinematics on the same batch. Then, per coupled hand, how far the
+control-to-joint map's particles are from the rest poses MuJoCo reaches under 32 random controls.
 """
 
 from __future__ import annotations
@@ -16,25 +17,25 @@ shared = Path(__file__).resolve().parents[2] / "shared" / "menagerie"
 if "MENAGERIE_ROOT" not in os.environ and shared.is_dir():
     os.environ["MENAGERIE_ROOT"] = str(shared)
 
-import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import xembody  # noqa: E402
 from xembody.embodiments import REGISTRY  # noqa: E402
+from xembody.embodiments.actuation import settle  # noqa: E402
 
 
 def fk_error(hand, qpos: np.ndarray) -> float:
-    data = mujoco.MjData(hand.model)
-    ids = np.asarray(hand.link_ids)[hand.point_link]
-    ours = hand.points_np(qpos)
-    worst = 0.0
-    for q, p in zip(qpos, ours, strict=True):
-        data.qpos[:] = q
-        mujoco.mj_kinematics(hand.model, data)
-        ref = np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), hand.local_points) + data.xpos[ids]
-        worst = max(worst, float(np.abs(ref - p).max()))
-    return worst
+    return float(np.abs(hand.points_np(qpos) - hand.points_mujoco(qpos)).max())
+
+
+def actuation_error(hand, n: int = 32) -> np.ndarray:
+    """Particle distances (n, Nh) between ctrl_to_qpos and MuJoCo's settled pose for random controls."""
+    lo, hi = hand.ctrl_limits.T
+    u = np.random.default_rng(0).uniform(lo, hi, (n, hand.n_ctrl))
+    u[:, :6] = 0.0
+    q_map = hand.ctrl_to_qpos(torch.tensor(u, dtype=torch.float32)).numpy()
+    return np.linalg.norm(hand.points_np(settle(hand.model, u)) - hand.points_np(q_map), axis=-1)
 
 
 def timed(fn, repeat: int) -> float:
@@ -57,8 +58,8 @@ def main() -> None:
         f"{header[0]:14s} "
         + " ".join(f"{h:>{w}s}" for h, w in zip(header[1:], (4, 4, 8, 11, 10, 9), strict=True))
     )
-    for name in REGISTRY:
-        hand = xembody.load_hand(name, n_points=args.n_points)
+    hands = {name: xembody.load_hand(name, n_points=args.n_points) for name in REGISTRY}
+    for name, hand in hands.items():
         lo, hi = hand.qpos_limits.T
         q_np = np.random.default_rng(0).uniform(lo, hi, (args.batch, hand.dof))
         q = torch.tensor(q_np, dtype=torch.float32)
@@ -77,6 +78,13 @@ def main() -> None:
             f"{name:14s} {hand.n_points:4d} {hand.dof:4d} {fwd * 1e3:8.2f} {bwd * 1e3:11.2f} "
             f"{fwd / args.batch * 1e6:10.2f} {err:9.1e}"
         )
+
+    print("\ncontrol -> joints map vs MuJoCo rest poses (32 random controls)")
+    print(f"{'hand':14s} {'max mm':>8s} {'mean mm':>8s}")
+    for name, hand in hands.items():
+        if hand.actuation.coupled:
+            err = actuation_error(hand) * 1e3
+            print(f"{name:14s} {err.max():8.3f} {err.mean():8.3f}")
 
 
 if __name__ == "__main__":

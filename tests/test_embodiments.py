@@ -1,6 +1,5 @@
 """Every registered hand: shapes, FK against MuJoCo, particles on the surface, determinism, gradients."""
 
-import mujoco
 import numpy as np
 import pytest
 import torch
@@ -29,20 +28,6 @@ EXPECTED_JOINTS = {
 def random_qpos(hand, n: int, seed: int) -> np.ndarray:
     lo, hi = hand.qpos_limits.T
     return np.random.default_rng(seed).uniform(lo, hi, (n, hand.dof))
-
-
-def mujoco_points(hand, qpos: np.ndarray) -> np.ndarray:
-    """Particles placed by MuJoCo's own link poses (mj_kinematics): (B, Nh, 3)."""
-    data = mujoco.MjData(hand.model)
-    ids = np.asarray(hand.link_ids)[hand.point_link]
-    out = []
-    for q in qpos:
-        data.qpos[:] = q
-        mujoco.mj_kinematics(hand.model, data)
-        out.append(
-            np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), hand.local_points) + data.xpos[ids]
-        )
-    return np.stack(out)
 
 
 def test_registry_has_the_eight_hands():
@@ -75,7 +60,7 @@ def test_shapes_and_metadata(hands, name):
 def test_fk_matches_mujoco(hands, name, seed):
     hand = hands[name]
     q = random_qpos(hand, 16, seed)
-    err = np.abs(hand.points_np(q) - mujoco_points(hand, q)).max()
+    err = np.abs(hand.points_np(q) - hand.points_mujoco(q)).max()
     assert err < 1e-5, f"{name}: FK differs from MuJoCo by {err:.2e} m"
 
 

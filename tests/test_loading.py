@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import xembody
-from test_embodiments import mujoco_points, random_qpos
+from test_embodiments import random_qpos
 from xembody.errors import XembodyError
 
 GRIPPER = """
@@ -47,7 +47,7 @@ def test_an_mjcf_hand_outside_the_registry_loads(tmp_path):
     assert hand.name == "hand" and hand.dof == 8 and hand.n_ctrl == 8 and hand.n_points == 40
     assert set(hand.link_names) == {"hand/base", "hand/left", "hand/right"}
     q = random_qpos(hand, 8, 0)
-    assert np.abs(hand.points_np(q) - mujoco_points(hand, q)).max() < 1e-5
+    assert np.abs(hand.points_np(q) - hand.points_mujoco(q)).max() < 1e-5
 
 
 def test_an_unnamed_root_body_still_carries_particles(tmp_path):

@@ -115,5 +115,17 @@ class MjcfHand(Embodiment):
         local = self._local_t.to(qpos.dtype)
         return pos[:, self._link_t] + torch.einsum("bnij,nj->bni", rot[:, self._link_t], local)
 
+    def points_mujoco(self, qpos: np.ndarray) -> np.ndarray:
+        """Particles placed by MuJoCo's own link poses (`mj_kinematics`), the reference for `points`:
+        (B, dof) -> (B, Nh, 3), float64."""
+        data = mujoco.MjData(self.model)
+        ids = np.asarray(self.link_ids)[self._link]
+        out = np.empty((len(qpos), self.n_points, 3))
+        for i, q in enumerate(np.asarray(qpos, dtype=np.float64)):
+            data.qpos[:] = q
+            mujoco.mj_kinematics(self.model, data)
+            out[i] = np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), self._local) + data.xpos[ids]
+        return out
+
     def ctrl_to_qpos(self, ctrl: torch.Tensor) -> torch.Tensor:
         return self.actuation(self.check_ctrl(ctrl))
