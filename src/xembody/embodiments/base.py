@@ -53,6 +53,11 @@ class Embodiment(abc.ABC):
 
     @property
     @abc.abstractmethod
+    def default_ctrl(self) -> np.ndarray:
+        """(n_ctrl,) the controls that hold `default_qpos`."""
+
+    @property
+    @abc.abstractmethod
     def point_link(self) -> np.ndarray:
         """(Nh,) index into `link_names` of the link each particle is attached to."""
 
