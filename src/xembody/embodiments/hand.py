@@ -41,9 +41,8 @@ class MjcfHand(Embodiment):
         self.ctrl_names = tuple(m.actuator(a).name for a in range(m.nu))
         assert self.joint_names[:6] == WRIST_JOINTS and self.ctrl_names[:6] == WRIST_JOINTS
         wrist = m.body(WRIST_BODY).id
-        link_ids = [
-            b for b in range(m.nbody) if m.body_rootid[b] == wrist and b != wrist
-        ]  # the hand's bodies
+        # The hand's bodies: everything in the wrist's subtree but the wrist itself.
+        link_ids = [b for b in range(m.nbody) if m.body_rootid[b] == wrist and b != wrist]
         local, link = sample_hand_points(m, link_ids, particles)
         used = sorted(set(link.tolist()))  # keep only links that carry particles
         remap = {old: new for new, old in enumerate(used)}
