@@ -5,8 +5,8 @@
   with gravity and contacts off and the wrist held, each actuator in turn sweeps its control range while
   the others stay at their reference, and the joint positions MuJoCo settles at are recorded. A control
   vector then maps to the reference pose plus the sum of each actuator's piecewise-linear effect. This is
-  exact for hands whose actuators move disjoint joints (every hand registered here) and first-order
-  otherwise; `settle` lets tests measure the residual on random controls.
+  exact (up to the grid) where actuators move disjoint joints and first-order where they share joints
+  (the Aero thumb); `settle` lets tests measure the residual on random controls.
 """
 
 from __future__ import annotations
@@ -91,19 +91,12 @@ def cache_dir() -> Path:
 
 def cached(model: mujoco.MjModel, reference_ctrl: np.ndarray, make) -> dict:
     """Tables are computed once per model and kept on disk (they take seconds for tendon hands)."""
-    key = hashlib.sha256()
-    for arr in (
-        model.body_pos,
-        model.jnt_range,
-        model.actuator_gainprm,
-        model.actuator_biasprm,
-        model.actuator_ctrlrange,
-        model.tendon_lengthspring if model.ntendon else np.zeros(1),
-        model.eq_data,
-        reference_ctrl,
-    ):
-        key.update(np.ascontiguousarray(arr).tobytes())
-    key.update(f"{mujoco.__version__}|{N_GRID}|{model.nq}|{model.nu}".encode())
+    # Key on the whole compiled model, so any change to it (a tendon, a spring, a limit) recomputes.
+    blob = np.zeros(mujoco.mj_sizeModel(model), dtype=np.uint8)
+    mujoco.mj_saveModel(model, None, blob)
+    key = hashlib.sha256(blob.tobytes())
+    key.update(np.ascontiguousarray(reference_ctrl).tobytes())
+    key.update(f"{mujoco.__version__}|{N_GRID}".encode())
     path = cache_dir() / f"{key.hexdigest()[:24]}.npz"
     if path.is_file():
         try:
@@ -140,7 +133,6 @@ class ActuationMap(nn.Module):
         self.coupled = bool(coupled)
         if table is None and coupled:
             table = cached(model, reference_ctrl, lambda: self.tabulate(model, reference_ctrl, coupled))
-        self.table = table
         if coupled:
             self.register_buffer("grid", torch.tensor(table["grid"], dtype=torch.float32))  # (nu, K)
             self.register_buffer("effect", torch.tensor(table["effect"], dtype=torch.float32))  # (nu, K, C)
