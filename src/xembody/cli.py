@@ -10,6 +10,7 @@ from typing import Annotated
 
 import tyro
 
+from xembody.data.collect import CollectConfig
 from xembody.errors import XembodyError
 
 
@@ -33,6 +34,43 @@ class DemoArgs:
 
     out: Path = Path("runs/demo")
     n_points: int = 50
+
+
+@dataclass(frozen=True)
+class DataInfoArgs:
+    """Summarize a dataset: episodes, frames, hands, tasks, particle counts, size on disk."""
+
+    path: tyro.conf.Positional[Path]
+    json: bool = False
+    """Print JSON instead of text."""
+
+
+@dataclass(frozen=True)
+class DataValidateArgs:
+    """Check a dataset; exit code 1 and one line per problem if anything is wrong."""
+
+    path: tyro.conf.Positional[Path]
+
+
+@dataclass(frozen=True)
+class DataArgs:
+    """Inspect and check episode datasets."""
+
+    cmd: (
+        Annotated[DataInfoArgs, tyro.conf.subcommand("info", description=DataInfoArgs.__doc__)]
+        | Annotated[DataValidateArgs, tyro.conf.subcommand("validate", description=DataValidateArgs.__doc__)]
+    )
+
+
+@dataclass(frozen=True)
+class VideoArgs:
+    """Re-simulate one collected episode (from its recipe and seed) and write it as a GIF or MP4."""
+
+    dataset: tyro.conf.Positional[Path]
+    episode: str | None = None
+    """Episode name; default: the first."""
+    out: Path = Path("runs/videos/episode.gif")
+    """Output file: .gif or .mp4."""
 
 
 def load_registered(n_points: int) -> dict:
@@ -104,18 +142,62 @@ def demo(args: DemoArgs) -> None:
         print(f"rendered {show_hand(hand, args.out / 'hands')}")
 
 
+def collect(cfg: CollectConfig) -> int:
+    from xembody.data import collect as run
+
+    try:
+        r = run(cfg)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted; episodes written so far are kept in {cfg.out}: re-run to resume", file=sys.stderr
+        )
+        return 130
+    print(
+        f"{cfg.out}: {r.written} episodes written, {r.existing} already there, {r.skipped} skipped (unstable)"
+    )
+    return 0
+
+
+def data(args: DataArgs) -> int:
+    from xembody.data import info, validate
+
+    if isinstance(args.cmd, DataInfoArgs):
+        summary = info(args.cmd.path)
+        if args.cmd.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            for key, value in summary.items():
+                print(f"{key:>22}: {value}")
+        return 0
+    n, problems = validate(args.cmd.path)
+    for p in problems:
+        print(p)
+    print(f"{args.cmd.path}: {n} episodes, {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def video(args: VideoArgs) -> int:
+    from xembody.data.replay import render_episode
+
+    print(render_episode(args.dataset, args.episode, args.out))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     verbs = (
         Annotated[HandsArgs, tyro.conf.subcommand("hands", description=HandsArgs.__doc__)]
+        | Annotated[CollectConfig, tyro.conf.subcommand("collect", description=CollectConfig.__doc__)]
+        | Annotated[DataArgs, tyro.conf.subcommand("data", description=DataArgs.__doc__)]
+        | Annotated[VideoArgs, tyro.conf.subcommand("video", description=VideoArgs.__doc__)]
         | Annotated[DemoArgs, tyro.conf.subcommand("demo", description=DemoArgs.__doc__)]
     )
-    args = tyro.cli(verbs, args=argv, prog="xembody")  # type: ignore[arg-type]
+    args = tyro.cli(verbs, args=argv, prog="xembody", config=(tyro.conf.OmitSubcommandPrefixes,))  # type: ignore[arg-type]
+    handlers = {HandsArgs: hands, CollectConfig: collect, DataArgs: data, VideoArgs: video, DemoArgs: demo}
     try:
-        {HandsArgs: hands, DemoArgs: demo}[type(args)](args)
+        return handlers[type(args)](args) or 0
     except XembodyError as e:
         print(f"xembody: error: {e}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,247 @@
+"""Collect exploration episodes into a dataset: resumable, deterministic, on local processes or Ray.
+
+Episode `i` of a run depends only on the recipe (hand, task, counts, rates, policy) and on (seed, i): the
+same seed gives byte-identical episodes whatever the number of workers or the backend. One process (the
+caller) writes every episode, atomically, as it arrives; re-running the same command skips the episodes
+already on disk and resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from xembody.errors import XembodyError
+from xembody.explore import POLICIES, Episode, UnstableEpisode, episode_rng, hand_frame, run_episode
+from xembody.sim import PhysicsConfig, make_scene
+from xembody.sim.tasks import get_task
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    """Collect exploration episodes of one hand on one task into a dataset directory."""
+
+    hand: str
+    """A registered hand name or an MJCF file path."""
+    task: str = "box"
+    """box or plasticine."""
+    episodes: int = 100
+    """Episodes wanted in total (paper: 100 per hand per task); existing ones are kept."""
+    out: Path = Path("runs/data")
+    """Dataset directory (created if missing; must be an xembody dataset if not empty)."""
+    seed: int = 0
+    """Episode i uses the seed sequence (seed, i): same seed, same episodes, whatever the workers."""
+    workers: int = 1
+    """Parallel simulation processes (or Ray actors)."""
+    backend: Literal["local", "ray"] = "local"
+    """local: processes on this machine; ray: actors on a Ray cluster (pip install 'xembody[ray]')."""
+    ray_address: str | None = None
+    """Ray cluster address; none starts a local Ray."""
+    object: str | None = None
+    """Object variant (box task: box, box_small, box_large, t_shape, cylinder); default: the task's."""
+    policy: str | None = None
+    """Exploration policy (random, push, press); default: the task's."""
+    frames: int | None = None
+    """Recorded frames per episode (T); default: the task's."""
+    n_hand_points: int | None = None
+    """Hand particles; default: the task's (box 50, plasticine 200)."""
+    n_object_points: int | None = None
+    """Object particles; default: the task's (box 100, plasticine 300)."""
+    control_hz: float = 10.0
+    timestep: float = 0.002
+    particle_seed: int = 0
+    """Seed of the particle layout, shared by every episode of the dataset."""
+    retries: int = 2
+    """An unstable episode is re-drawn (seed sequence (seed, i, attempt)) this many times, then skipped."""
+
+    def resolved(self) -> CollectConfig:
+        """Task defaults filled in, and checked: a one-line error for anything unknown."""
+        from xembody.embodiments import REGISTRY
+
+        t = get_task(self.task)
+        if self.hand not in REGISTRY and not Path(self.hand).is_file():
+            raise XembodyError(
+                f"unknown hand {self.hand!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF file"
+            )
+        policy = self.policy or t.policy
+        if policy not in POLICIES:
+            raise XembodyError(f"unknown policy {policy!r}; choose one of: {', '.join(POLICIES)}")
+        if self.episodes < 0 or self.workers < 1:
+            raise XembodyError("--episodes must be >= 0 and --workers >= 1")
+        cfg = replace(
+            self,
+            object=self.object or t.object,
+            policy=policy,
+            frames=self.frames or t.frames,
+            n_hand_points=self.n_hand_points or t.n_hand_points,
+            n_object_points=self.n_object_points or t.n_object_points,
+        )
+        if cfg.frames < 2:
+            raise XembodyError("--frames must be at least 2")
+        PhysicsConfig(cfg.control_hz, cfg.timestep).substeps  # noqa: B018 (validates the rates)
+        return cfg
+
+    def recipe(self) -> dict:
+        """Everything that determines an episode's content (stored with it; resume checks it)."""
+        skip = {"episodes", "out", "workers", "backend", "ray_address"}
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items() if k not in skip}
+
+    @property
+    def hand_label(self) -> str:
+        return Path(self.hand).stem if self.hand.lower().endswith(".xml") else self.hand
+
+    def episode_name(self, index: int) -> str:
+        return f"{self.hand_label}-{self.task}-{self.object}-s{self.seed}-{index:05d}"
+
+
+class Collector:
+    """Simulates episodes of one recipe; one per process or Ray actor, built once."""
+
+    def __init__(self, cfg: CollectConfig):
+        import torch
+
+        torch.set_num_threads(1)  # workers share the cores; FK batches here are tiny
+        self.cfg = cfg
+        self.scene = make_scene(
+            cfg.hand,
+            cfg.task,
+            cfg.object,
+            cfg.n_hand_points,
+            cfg.n_object_points,
+            PhysicsConfig(cfg.control_hz, cfg.timestep),
+            cfg.particle_seed,
+        )
+        self.frame = hand_frame(self.scene.hand)
+
+    def __call__(self, index: int) -> tuple[int, Episode | str]:
+        """Episode `index`, or why it was given up on."""
+        cfg, why = self.cfg, ""
+        for attempt in range(cfg.retries + 1):
+            rng = episode_rng(cfg.seed, index, attempt)
+            try:
+                ep = run_episode(self.scene, self.frame, cfg.policy, cfg.frames, rng)
+            except UnstableEpisode as e:
+                why = f"attempt {attempt}: {e}"
+                continue
+            ep.attrs.update(task=cfg.task, seed=cfg.seed, index=index, attempt=attempt, recipe=cfg.recipe())
+            return index, ep
+        return index, why
+
+
+_COLLECTOR: Collector | None = None
+
+
+def _init_worker(cfg: CollectConfig) -> None:
+    global _COLLECTOR
+    _COLLECTOR = Collector(cfg)
+
+
+def _run_in_worker(index: int) -> tuple[int, Episode | str]:
+    assert _COLLECTOR is not None
+    return _COLLECTOR(index)
+
+
+def run_local(cfg: CollectConfig, indices: list[int]) -> Iterator[tuple[int, Episode | str]]:
+    if cfg.workers == 1 or len(indices) <= 1:
+        collector = Collector(cfg)
+        yield from (collector(i) for i in indices)
+        return
+    ctx = mp.get_context("spawn")  # fork would copy MuJoCo/torch state and thread pools
+    with ctx.Pool(min(cfg.workers, len(indices)), initializer=_init_worker, initargs=(cfg,)) as pool:
+        try:
+            yield from pool.imap_unordered(_run_in_worker, indices)
+        except BaseException:
+            pool.terminate()
+            raise
+
+
+def run_ray(cfg: CollectConfig, indices: list[int]) -> Iterator[tuple[int, Episode | str]]:
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError:
+        raise XembodyError("--backend ray needs Ray: pip install 'xembody[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address=cfg.ray_address,
+            num_cpus=None if cfg.ray_address else cfg.workers,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
+    try:
+        actor = ray.remote(num_cpus=1)(Collector)
+        pool = ActorPool([actor.remote(cfg) for _ in range(min(cfg.workers, len(indices)))])
+        yield from pool.map_unordered(lambda a, i: a.__call__.remote(i), indices)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+BACKENDS: dict[str, Callable[[CollectConfig, list[int]], Iterable[tuple[int, Episode | str]]]] = {
+    "local": run_local,
+    "ray": run_ray,
+}
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    written: int
+    existing: int
+    skipped: int
+    out: Path
+
+
+def collect(cfg: CollectConfig, progress: bool = True) -> CollectResult:
+    """Collect the missing episodes of `cfg` into `cfg.out`."""
+    from xembody.data.store import EpisodeStore
+
+    cfg = cfg.resolved()
+    store = EpisodeStore.create(cfg.out)
+    store.clean_staging()
+    check_recipe(store, cfg)
+    skipped = store.skipped()
+    names = {i: cfg.episode_name(i) for i in range(cfg.episodes)}
+    todo = [i for i, n in names.items() if n not in store and n not in skipped]
+    existing = sum(n in store for n in names.values())
+    written = n_skipped = 0
+    bar = _progress(
+        progress, total=cfg.episodes, initial=cfg.episodes - len(todo), desc=f"{cfg.hand_label}/{cfg.task}"
+    )
+    try:
+        for index, result in BACKENDS[cfg.backend](cfg, todo):
+            if isinstance(result, Episode):
+                store.write(names[index], result)
+                written += 1
+            else:
+                store.log_skipped(names[index], result)
+                n_skipped += 1
+            bar.update(1)
+    finally:
+        bar.close()
+    return CollectResult(written, existing, n_skipped + sum(n in skipped for n in names.values()), cfg.out)
+
+
+def check_recipe(store, cfg: CollectConfig) -> None:
+    """Resuming must not mix episodes of a different recipe under the same names."""
+    prefix = cfg.episode_name(0)[:-5]
+    recipe = cfg.recipe()
+    for name in store.names():
+        if name.startswith(prefix):
+            old = store.attrs(name).get("recipe")
+            if old != recipe:
+                diff = sorted(k for k in recipe if (old or {}).get(k) != recipe[k])
+                raise XembodyError(
+                    f"{store.root}: holds episodes {prefix}* collected with other settings "
+                    f"({', '.join(diff)}); use another --out or the same settings"
+                )
+            return
+
+
+def _progress(enabled: bool, **kw):
+    from tqdm.auto import tqdm
+
+    return tqdm(disable=not enabled, unit="ep", dynamic_ncols=True, **kw)

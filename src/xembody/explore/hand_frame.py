@@ -1,0 +1,100 @@
+"""What a policy needs to know about any hand, found from its kinematics alone (no per-hand tables).
+
+* Which end of each actuator's range closes the hand: the end where the particles gather tighter.
+* A palm-down orientation: fingers horizontal, and closing the fingers moves them down. For grippers whose
+  fingers close symmetrically (no net closing motion) the fingers point straight down instead.
+* Hand geometry relative to the wrist for a given orientation and finger control, so a policy can put the
+  hand's lowest or leading particles where it wants them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from xembody.embodiments.hand import MjcfHand
+
+
+def euler_xyz(rot: np.ndarray) -> np.ndarray:
+    """Wrist hinge angles (rx, ry, rz) with R = Rx(rx) Ry(ry) Rz(rz), the order of the wrist joints."""
+    ry = np.arcsin(np.clip(rot[0, 2], -1.0, 1.0))
+    rx = np.arctan2(-rot[1, 2], rot[2, 2])
+    rz = np.arctan2(-rot[0, 1], rot[0, 0])
+    return np.array([rx, ry, rz])
+
+
+def rot_z(a: float) -> np.ndarray:
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def rot_y(a: float) -> np.ndarray:
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest rotation taking unit vector a to unit vector b, (3, 3)."""
+    v, c = np.cross(a, b), float(np.dot(a, b))
+    if np.linalg.norm(v) < 1e-9:
+        if c > 0:
+            return np.eye(3)
+        perp = np.cross(a, np.eye(3)[np.argmin(np.abs(a))])
+        perp /= np.linalg.norm(perp)
+        return 2 * np.outer(perp, perp) - np.eye(3)
+    k = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + k + k @ k / (1 + c)
+
+
+@dataclass(frozen=True)
+class HandFrame:
+    open_ctrl: np.ndarray  # (n_ctrl,) every hand actuator at its opening end (wrist part = default)
+    closed_ctrl: np.ndarray  # (n_ctrl,) every hand actuator at its closing end
+    palm_down: np.ndarray  # (3, 3) wrist rotation that puts the palm down, fingers along +x
+
+    def ctrl(self, closure: np.ndarray | float) -> np.ndarray:
+        """Hand actuator targets between open (0) and closed (1), per actuator or for all, (n_ctrl,)."""
+        return self.open_ctrl + np.asarray(closure) * (self.closed_ctrl - self.open_ctrl)
+
+
+def hand_frame(hand: MjcfHand) -> HandFrame:
+    lo, hi = hand.ctrl_limits.T
+    base = hand.default_ctrl
+    base[:6] = 0.0  # wrist at the origin, unrotated
+    n = hand.n_ctrl - 6
+    trials = np.repeat(base[None], 2 * n, axis=0)
+    for a in range(n):
+        trials[2 * a, 6 + a], trials[2 * a + 1, 6 + a] = lo[6 + a], hi[6 + a]
+    pts = _points(hand, trials)
+    spread = np.linalg.norm(pts - pts.mean(1, keepdims=True), axis=-1).mean(-1).reshape(n, 2)
+    closes_high = spread[:, 1] < spread[:, 0]
+    open_ctrl, closed_ctrl = base.copy(), base.copy()
+    open_ctrl[6:] = np.where(closes_high, lo[6:], hi[6:])
+    closed_ctrl[6:] = np.where(closes_high, hi[6:], lo[6:])
+    p_open, p_closed = _points(hand, np.stack([open_ctrl, closed_ctrl]))
+    fingers = p_open.mean(0)
+    fingers /= np.linalg.norm(fingers) + 1e-12
+    motion = (p_closed - p_open).mean(0)
+    normal = motion - motion.dot(fingers) * fingers
+    if np.linalg.norm(normal) > 0.2 * np.linalg.norm(p_closed - p_open, axis=1).mean():
+        normal /= np.linalg.norm(normal)
+        hand_axes = np.stack([fingers, normal, np.cross(fingers, normal)], axis=1)
+        world_axes = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])  # columns: +x, -z, +y
+        palm_down = world_axes @ hand_axes.T
+    else:  # a gripper: fingers straight down
+        palm_down = rotation_between(fingers, np.array([0.0, 0.0, -1.0]))
+    return HandFrame(open_ctrl, closed_ctrl, palm_down)
+
+
+def _points(hand: MjcfHand, ctrl: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return hand.points(hand.ctrl_to_qpos(torch.as_tensor(ctrl))).numpy().astype(np.float64)
+
+
+def relative_points(hand: MjcfHand, rot: np.ndarray, ctrl: np.ndarray) -> np.ndarray:
+    """Hand particles relative to the wrist origin with the wrist rotated by `rot`, (Nh, 3)."""
+    c = np.array(ctrl, dtype=np.float64)
+    c[:3], c[3:6] = 0.0, euler_xyz(rot)
+    return _points(hand, c[None])[0]

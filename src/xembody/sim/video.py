@@ -1,0 +1,65 @@
+"""Offscreen rendering of scenes: frames of an episode, written as GIF or MP4, and a contact sheet PNG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from xembody.sim.scene import Scene
+
+
+class SceneCamera:
+    """A fixed camera looking down at the table centre at 45 degrees; renders (H, W, 3) uint8 frames."""
+
+    def __init__(self, scene: Scene, width: int = 480, height: int = 360, distance: float = 0.8):
+        self.scene = scene
+        self.renderer = mujoco.Renderer(scene.model, height=height, width=width)
+        self.cam = mujoco.MjvCamera()
+        self.cam.type = mujoco.mjtCamera.mjCAMERA_FREE
+        self.cam.lookat[:] = (0.0, 0.0, 0.05)
+        self.cam.distance, self.cam.azimuth, self.cam.elevation = distance, 135.0, -35.0
+        self.frames: list[np.ndarray] = []
+
+    def __call__(self, scene: Scene) -> None:
+        self.renderer.update_scene(scene.data, self.cam)
+        self.frames.append(self.renderer.render().copy())
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def write_video(frames: list[np.ndarray], path: Path, fps: float) -> Path:
+    """Write frames as .gif (Pillow) or .mp4 (imageio-ffmpeg), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    if path.suffix == ".gif":
+        from PIL import Image
+
+        images = [Image.fromarray(f) for f in frames]
+        images[0].save(tmp, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    elif path.suffix == ".mp4":
+        import imageio.v2 as imageio
+
+        with imageio.get_writer(tmp, fps=fps, codec="libx264", quality=7, macro_block_size=8) as w:
+            for f in frames:
+                w.append_data(f)
+    else:
+        raise ValueError(f"{path}: video must end in .gif or .mp4")
+    os.replace(tmp, path)
+    return path
+
+
+def contact_sheet(frames: list[np.ndarray], cols: int = 6, every: int = 1) -> np.ndarray:
+    """Frames tiled in a grid, (rows * H, cols * W, 3)."""
+    picked = frames[::every]
+    h, w, _ = picked[0].shape
+    rows = -(-len(picked) // cols)
+    sheet = np.full((rows * h, cols * w, 3), 255, np.uint8)
+    for i, f in enumerate(picked):
+        r, c = divmod(i, cols)
+        sheet[r * h : (r + 1) * h, c * w : (c + 1) * w] = f
+    return sheet
