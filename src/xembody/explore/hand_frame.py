@@ -25,6 +25,13 @@ def euler_xyz(rot: np.ndarray) -> np.ndarray:
     return np.array([rx, ry, rz])
 
 
+def nearest_euler(angles: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """Of the two (rx, ry, rz) triples giving the same rotation, the one nearer `near` (both in [-pi, pi])."""
+    rx, ry, rz = angles
+    other = (np.array([rx + np.pi, np.pi - ry, rz + np.pi]) + np.pi) % (2 * np.pi) - np.pi
+    return other if np.abs(other - near).max() < np.abs(angles - near).max() else np.asarray(angles)
+
+
 def rot_z(a: float) -> np.ndarray:
     c, s = np.cos(a), np.sin(a)
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])

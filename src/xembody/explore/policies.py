@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xembody.explore.hand_frame import HandFrame, euler_xyz, relative_points, rot_y, rot_z
+from xembody.explore.hand_frame import HandFrame, euler_xyz, nearest_euler, relative_points, rot_y, rot_z
 from xembody.sim.scene import Scene
 
 
@@ -58,21 +58,25 @@ class Policy(abc.ABC):
         return self.queue.popleft()
 
     # --- helpers ---------------------------------------------------------------------------------------
-    def move(self, a: np.ndarray, b: np.ndarray, transit: bool = False) -> None:
+    def move(self, a: np.ndarray, b: np.ndarray, transit: bool = False) -> np.ndarray:
         """Queue a straight move from targets a to b in as few steps as the limits allow (b included).
 
-        `transit` moves (no contact intended) may translate faster."""
+        `transit` moves (no contact intended) may translate faster and turn twice as fast. The wrist
+        angles of b are taken in whichever of their two equivalent forms is nearer a; returns that b."""
         span = np.maximum(np.abs(self.frame.closed_ctrl - self.frame.open_ctrl), 1e-9)
+        b = b.copy()
+        b[3:6] = nearest_euler(b[3:6], a[3:6])
         d = b - a
         steps = max(
             np.abs(d[:3]).max() / (self.limits.transit if transit else self.limits.translation),
-            np.abs(d[3:6]).max() / self.limits.rotation,
+            np.abs(d[3:6]).max() / (self.limits.rotation * (2.0 if transit else 1.0)),
             (np.abs(d[6:]) / span[6:]).max(initial=0.0) / self.limits.closure,
             1.0,
         )
         n = int(np.ceil(steps - 1e-9))
         for i in range(1, n + 1):
             self.queue.append(a + d * (i / n))
+        return b
 
     def orientation(self, yaw: float, pitch: float) -> np.ndarray:
         """Palm-down, then fingers pitched down by `pitch`, then turned by `yaw` about world z."""
@@ -180,8 +184,7 @@ class PushPolicy(Policy):
             over = a.copy()
             over[2] = back[2]
             for w in (back, over, a):
-                self.move(current, w, transit=True)
-                current = w
+                current = self.move(current, w, transit=True)
         # The push itself, with the fingers wandering within a bounded random walk.
         n0 = len(self.queue)
         self.move(current, b)
@@ -232,7 +235,10 @@ class PressPolicy(Policy):
         rel_closed = relative_points(self.hand, rot, self.frame.ctrl(closed))
         squeeze = self.targets(rot, closed, np.array([*xy, top - depth - rel_closed[:, 2].min()]))
         lift = self.targets(rot, closed, np.array([*xy, z_hover]))
-        return kind, [hover, press, press, squeeze, squeeze, squeeze, lift]  # repeats hold a pose
+        # Knead: while pressed, the wrist slides a few millimetres and back.
+        slide = squeeze.copy()
+        slide[:2] += rng.normal(0.0, 0.005, 2)
+        return kind, [hover, press, press, press, squeeze, slide, squeeze, lift]  # repeats hold a pose
 
     def start(self) -> np.ndarray:
         self.first = self.primitive()[1]
@@ -243,12 +249,10 @@ class PressPolicy(Policy):
         if self.first is None:
             up = current.copy()
             up[2] = max(current[2], waypoints[0][2])
-            self.move(current, up, transit=True)
-            current = up
+            current = self.move(current, up, transit=True)
         self.first = None
         for i, w in enumerate(waypoints):
-            self.move(current, w, transit=i == 0)
-            current = w
+            current = self.move(current, w, transit=i == 0)
 
 
 POLICIES: dict[str, type[Policy]] = {p.name: p for p in (RandomPolicy, PushPolicy, PressPolicy)}

@@ -69,7 +69,7 @@ class RigidObject(SceneObject):
 
     Args:
         name: variant name (stored with episodes).
-        parts: its geoms; the lowest point of every part must be at z = 0 in the object frame.
+        parts: its geoms (centred at `pos`); the object rests on the table, lowest points at z = 0.
         mass: total mass (kg).
         position_noise: half-width (m) of the uniform initial xy offset.
     """
@@ -123,7 +123,7 @@ class RigidObject(SceneObject):
 
     @property
     def height(self) -> float:
-        return max(p.pos[2] + (2 * p.size[2] if p.type == "box" else 2 * p.size[1]) for p in self.parts)
+        return max(p.pos[2] + (p.size[2] if p.type == "box" else p.size[1]) for p in self.parts)
 
     @property
     def radius(self) -> float:

@@ -115,6 +115,10 @@ class Scene:
             mujoco.mj_step(self.model, self.data, nstep=n)
             left -= n
             touched = touched or self.in_contact()
+        # mj_step leaves poses computed before its last integration: bring them up to the new qpos.
+        mujoco.mj_kinematics(self.model, self.data)
+        if self.model.nflex:
+            mujoco.mj_flex(self.model, self.data)
         return touched
 
     def qpos(self) -> np.ndarray:

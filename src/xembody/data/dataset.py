@@ -1,0 +1,109 @@
+"""A torch Dataset of k-step windows over episodes, for training the world model.
+
+A sample starts at frame t of an episode and holds frames t .. t + horizon: the hand particles (which give
+the actions, `hand[i + 1] - hand[i]`) and the object particles (state and next states to unroll against).
+Episodes may differ in particle counts; `collate` pads a batch and returns masks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from xembody.data.store import EpisodeStore
+from xembody.data.validate import check_episode
+from xembody.errors import XembodyError
+
+
+class EpisodeWindows(Dataset):
+    """Windows of `horizon + 1` frames from every episode of the given datasets.
+
+    Args:
+        paths: dataset directories.
+        horizon: steps to unroll (paper: 5); each sample holds horizon + 1 frames.
+        hands: keep only these hands (default: all).
+        tasks: keep only these tasks (default: all).
+
+    Items are dicts of float32 tensors: `hand` (H+1, Nh, 3), `object` (H+1, No, 3), `action` (H, Nh, 3),
+    and `episode` (int) indexing `self.names`.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | Path],
+        horizon: int = 5,
+        hands: Sequence[str] | None = None,
+        tasks: Sequence[str] | None = None,
+    ):
+        if horizon < 1:
+            raise XembodyError(f"horizon must be >= 1, got {horizon}")
+        self.horizon = horizon
+        self.names: list[str] = []
+        self.hand: list[torch.Tensor] = []
+        self.object: list[torch.Tensor] = []
+        self.attrs: list[dict] = []
+        for path in paths:
+            store = EpisodeStore.open(path)
+            for name in store.names():
+                a = store.attrs(name)
+                if (hands and a.get("hand") not in hands) or (tasks and a.get("task") not in tasks):
+                    continue
+                ep = store.read(name)
+                problems = check_episode(name, ep.arrays, ep.attrs)
+                if problems:
+                    raise XembodyError(f"{path}: {problems[0]} (run `xembody data validate {path}`)")
+                if len(ep.arrays["hand_points"]) <= horizon:
+                    continue
+                self.names.append(f"{path}/{name}")
+                self.hand.append(torch.from_numpy(ep.arrays["hand_points"]))
+                self.object.append(torch.from_numpy(ep.arrays["object_points"]))
+                self.attrs.append(ep.attrs)
+        if not self.names:
+            raise XembodyError(
+                f"no episodes longer than {horizon} frames in {', '.join(map(str, paths))}"
+                + (f" for hands {list(hands)}" if hands else "")
+                + (f" and tasks {list(tasks)}" if tasks else "")
+            )
+        lengths = np.array([len(h) - horizon for h in self.hand])
+        self._start = np.concatenate([[0], np.cumsum(lengths)])
+
+    def __len__(self) -> int:
+        return int(self._start[-1])
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        e = int(np.searchsorted(self._start, i, side="right") - 1)
+        t = i - int(self._start[e])
+        hand = self.hand[e][t : t + self.horizon + 1]
+        return {
+            "hand": hand,
+            "object": self.object[e][t : t + self.horizon + 1],
+            "action": hand[1:] - hand[:-1],
+            "episode": e,
+        }
+
+
+def collate(items: list[dict]) -> dict:
+    """Stack samples, zero-padding particle counts to the batch maximum.
+
+    Returns `hand` (B, H+1, Nh, 3), `object` (B, H+1, No, 3), `action` (B, H, Nh, 3), boolean masks
+    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, and `episode` (B,).
+    """
+    out = {}
+    for key, mask in (("hand", "hand_mask"), ("object", "object_mask"), ("action", None)):
+        n = max(x[key].shape[1] for x in items)
+        batch = torch.zeros(len(items), items[0][key].shape[0], n, 3)
+        valid = torch.zeros(len(items), n, dtype=torch.bool)
+        for b, x in enumerate(items):
+            batch[b, :, : x[key].shape[1]] = x[key]
+            valid[b, : x[key].shape[1]] = True
+        out[key] = batch
+        if mask:
+            out[mask] = valid
+    out["episode"] = torch.tensor([x["episode"] for x in items])
+    return out
