@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from conftest import HAND_NAMES
 from xembody.explore.hand_frame import euler_xyz, hand_frame, nearest_euler, rot_y, rot_z
 from xembody.sim import OBJECTS, Plasticine, make_scene
-from xembody.sim.objects import RigidObject
 
 
 @pytest.mark.parametrize("name", HAND_NAMES)
@@ -129,11 +128,3 @@ def test_palm_down_closes_fingers_downward(hands, name):
         with torch.no_grad():
             pts.append(hand.points(hand.ctrl_to_qpos(torch.as_tensor(c[None])))[0].numpy())
     assert (pts[1] - pts[0])[:, 2].mean() < -0.005
-
-
-def test_rigid_object_heights():
-    for name, make in OBJECTS.items():
-        obj = make()
-        assert obj.height > 0 and obj.radius > 0
-        if isinstance(obj, RigidObject):
-            assert obj.kind == "rigid"
