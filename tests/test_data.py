@@ -4,10 +4,10 @@ import json
 import shutil
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 import torch
-import zarr
 
 from xembody.cli import main
 from xembody.data import CollectConfig, EpisodeStore, EpisodeWindows, collate, collect, info, validate
@@ -20,9 +20,8 @@ SMALL = dict(hand="franka_hand", task="box", frames=8, episodes=4, seed=3)
 
 
 def files(root: Path) -> dict[str, bytes]:
-    """Every file of the episodes, by relative path."""
-    base = Path(root) / EPISODES
-    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    """Every episode file's bytes, by name."""
+    return {p.name: p.read_bytes() for p in sorted((Path(root) / EPISODES).iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +66,8 @@ def test_interrupted_collection_resumes_to_the_same_dataset(small, tmp_path, mon
     def crash_on_third(self, name, episode):
         calls.append(name)
         if len(calls) == 3:
-            (self.root / ".staging" / "half-written").mkdir(parents=True)  # what a crash leaves
+            (self.root / ".staging").mkdir(exist_ok=True)
+            (self.root / ".staging" / "half-written.h5").write_bytes(b"HDF")  # what a crash leaves
             raise KeyboardInterrupt
         return real_write(self, name, episode)
 
@@ -104,7 +104,7 @@ def test_bad_output_directories(tmp_path, small):
 def test_unstable_episodes_are_skipped_and_logged(tmp_path, monkeypatch):
     from xembody.sim.scene import Scene
 
-    monkeypatch.setattr(Scene, "unstable", lambda self: "object left the table")
+    monkeypatch.setattr(Scene, "unstable", lambda self, points=None: "object left the table")
     out = tmp_path / "unstable"
     r = collect(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
     assert (r.written, r.skipped) == (0, 2)
@@ -115,19 +115,16 @@ def test_unstable_episodes_are_skipped_and_logged(tmp_path, monkeypatch):
 
 def damage(root: Path, names: list[str]) -> dict[str, str]:
     """Break one episode per kind of damage; returns the problem text each should produce."""
-    ep = lambda i: root / EPISODES / names[i]  # noqa: E731
-    g = zarr.open_group(ep(0), mode="r+")
-    hp = g["hand_points"][...]
-    hp[3, 7] = np.nan
-    g["hand_points"][...] = hp
-    g = zarr.open_group(ep(1), mode="r+")
-    op = g["object_points"][...]
-    op[5] += 1.5
-    g["object_points"][...] = op
-    chunk = next(p for p in (ep(2) / "qpos").rglob("*") if p.is_file() and p.name != "zarr.json")
-    chunk.write_bytes(chunk.read_bytes()[:10])
-    (ep(3) / "zarr.json").unlink()
-    return {names[0]: "NaN", names[1]: "explodes", names[2]: "unreadable", names[3]: "without metadata"}
+    path = lambda i: root / EPISODES / f"{names[i]}.h5"  # noqa: E731
+    with h5py.File(path(0), "r+") as f:
+        f["hand_points"][3, 7] = np.nan
+    with h5py.File(path(1), "r+") as f:
+        f["object_points"][5] += 1.5
+    data = path(2).read_bytes()
+    path(2).write_bytes(data[: len(data) // 2])  # a copy cut short
+    with h5py.File(path(3), "r+") as f:
+        del f["qpos"]
+    return {names[0]: "NaN", names[1]: "explodes", names[2]: "unreadable", names[3]: "missing array 'qpos'"}
 
 
 def test_validate_names_every_problem_in_a_damaged_copy(small, tmp_path, capsys):
@@ -147,13 +144,15 @@ def test_validate_rejects_wrong_dtype_and_shapes(small, tmp_path):
     copy = tmp_path / "dtype"
     shutil.copytree(small, copy)
     name = EpisodeStore.open(copy).names()[0]
-    g = zarr.open_group(copy / EPISODES / name, mode="r+")
-    qpos = g["qpos"][...]
-    del g["qpos"]
-    g.create_array("qpos", data=qpos.astype(np.float64)[:-1])
+    with h5py.File(copy / EPISODES / f"{name}.h5", "r+") as f:
+        qpos = f["qpos"][()]
+        del f["qpos"]
+        f["qpos"] = qpos.astype(np.float64)[:-1]
+    (copy / EPISODES / "notes.txt").write_text("stray")
     problems = validate(copy)[1]
     assert any("qpos has dtype float64" in p for p in problems)
     assert any("qpos has 7 frames, expected 8" in p for p in problems)
+    assert any("notes.txt: not an episode file" in p for p in problems)
 
 
 def test_info_cli_json(small, capsys):

@@ -1,4 +1,4 @@
-"""Episode datasets: the zarr store, collection, validation, and the torch Dataset for training."""
+"""Episode datasets: the HDF5 episode store, collection, validation, and the torch Dataset for training."""
 
 from xembody.data.collect import CollectConfig, CollectResult, collect
 from xembody.data.dataset import EpisodeWindows, collate

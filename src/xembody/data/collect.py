@@ -9,6 +9,8 @@ already on disk and resumes where it stopped.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -207,22 +209,59 @@ def collect(cfg: CollectConfig, progress: bool = True) -> CollectResult:
     names = {i: cfg.episode_name(i) for i in range(cfg.episodes)}
     todo = [i for i, n in names.items() if n not in store and n not in skipped]
     existing = sum(n in store for n in names.values())
-    written = n_skipped = 0
     bar = _progress(
         progress, total=cfg.episodes, initial=cfg.episodes - len(todo), desc=f"{cfg.hand_label}/{cfg.task}"
     )
+    writer = EpisodeWriter(store, names, bar)
     try:
         for index, result in BACKENDS[cfg.backend](cfg, todo):
-            if isinstance(result, Episode):
-                store.write(names[index], result)
-                written += 1
-            else:
-                store.log_skipped(names[index], result)
-                n_skipped += 1
-            bar.update(1)
+            writer.put(index, result)
     finally:
+        writer.close()  # on Ctrl-C too: every finished episode is written before we return
         bar.close()
-    return CollectResult(written, existing, n_skipped + sum(n in skipped for n in names.values()), cfg.out)
+    skipped_before = sum(n in skipped for n in names.values())
+    return CollectResult(writer.written, existing, writer.skipped + skipped_before, cfg.out)
+
+
+class EpisodeWriter:
+    """Writes finished episodes on a background thread, so simulation (which releases the GIL in
+    `mj_step`) never waits on the disk. The queue is short: few episodes are ever held only in memory,
+    and `close` writes all of them, even when collection is interrupted."""
+
+    def __init__(self, store, names: dict[int, str], bar, depth: int = 4):
+        self.store, self.names, self.bar = store, names, bar
+        self.written = self.skipped = 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.thread = threading.Thread(target=self._run, name="episode-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, index: int, result: Episode | str) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((index, result))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            index, result = item
+            if self.error is not None:
+                continue
+            try:
+                if isinstance(result, Episode):
+                    self.store.write(self.names[index], result)
+                    self.written += 1
+                else:
+                    self.store.log_skipped(self.names[index], result)
+                    self.skipped += 1
+                self.bar.update(1)
+            except BaseException as e:  # surfaced to the caller by put() or close()
+                self.error = e
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def check_recipe(store, cfg: CollectConfig) -> None:

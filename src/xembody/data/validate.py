@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from xembody.data.store import EPISODES, EpisodeStore
+from xembody.data.store import EPISODES, SUFFIX, EpisodeStore
 from xembody.errors import XembodyError
 
 # dtype and number of dimensions of each contract array; T is shared, ctrl has T - 1 rows.
@@ -75,10 +74,8 @@ def validate(path: str | Path) -> tuple[int, list[str]]:
     store = EpisodeStore.open(path)
     problems: list[str] = []
     names = store.names()
-    listed = {p.name for p in (store.root / EPISODES).iterdir() if p.is_dir()}
-    problems += [
-        f"{n}: episode directory without metadata (zarr.json missing)" for n in sorted(listed - set(names))
-    ]
+    strays = sorted(p.name for p in (store.root / EPISODES).iterdir() if not p.name.endswith(SUFFIX))
+    problems += [f"{EPISODES}/{n}: not an episode file (*{SUFFIX})" for n in strays]
     for name in names:
         try:
             ep = store.read(name)
@@ -97,15 +94,14 @@ def info(path: str | Path) -> dict:
     hands, tasks, objects, counts = Counter(), Counter(), Counter(), Counter()
     frames = 0
     contact = []
+    unreadable = 0
     for name in store.names():
-        a = store.attrs(name)
-        shapes = {}
-        for key in ("hand_points", "object_points"):
-            meta = store.root / EPISODES / name / key / "zarr.json"
-            try:
-                shapes[key] = json.loads(meta.read_text())["shape"]
-            except (OSError, ValueError, KeyError):
-                shapes[key] = [0, 0, 3]
+        try:
+            a, shapes = store.inspect(name)
+        except XembodyError:
+            unreadable += 1
+            continue
+        shapes = {k: shapes.get(k, (0, 0, 3)) for k in ("hand_points", "object_points")}
         hands[a.get("hand", "?")] += 1
         tasks[a.get("task", a.get("object_kind", "?"))] += 1
         objects[a.get("object", "?")] += 1
@@ -123,5 +119,6 @@ def info(path: str | Path) -> dict:
         "particles_hand+object": dict(counts),
         "contact_fraction_mean": float(np.mean(contact)) if contact else None,
         "skipped": len(store.skipped()),
+        "unreadable": unreadable,
         "size_bytes": store.size_bytes(),
     }

@@ -68,17 +68,17 @@ def run_episode(
     if rigid:
         out["object_pose"] = np.empty((frames, 7), np.float32)
     for t in range(frames):
-        if t > 0:
-            out["contact"][t] = scene.step(pol.act())
-            out["ctrl"][t - 1] = scene.ctrl()
-            why = scene.unstable()
-            if why:
-                raise UnstableEpisode(f"frame {t}: {why}")
-        out["hand_points"][t] = scene.hand_points()
-        out["object_points"][t] = scene.object_points()
-        out["qpos"][t] = scene.qpos()
         if t == 0:
             out["contact"][t] = scene.in_contact()
+        else:
+            out["contact"][t] = scene.step(pol.act())  # touched at any time during the step
+            out["ctrl"][t - 1] = scene.ctrl()
+        obj = scene.object_points()
+        if t > 0 and (why := scene.unstable(obj)):
+            raise UnstableEpisode(f"frame {t}: {why}")
+        out["hand_points"][t] = scene.hand_points()
+        out["object_points"][t] = obj
+        out["qpos"][t] = scene.qpos()
         if rigid:
             out["object_pose"][t] = scene.obj.pose(scene.data)
         if on_frame is not None:

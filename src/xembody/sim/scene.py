@@ -18,7 +18,7 @@ from xembody.embodiments.mount import compile_spec
 from xembody.sim.objects import SceneObject
 
 TABLE_GEOM = "table"
-CONTACT_EVERY = 5  # substeps between contact checks
+CONTACT_EVERY = 10  # substeps between contact checks (20 ms at the default timestep)
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Scene:
         seed: int = 0,
     ):
         self.hand, self.obj, self.physics = hand, obj, physics
+        self._substeps = physics.substeps
         spec = hand.spec.copy()
         spec.modelname = f"{hand.name}_{obj.name}"
         spec.option.timestep = physics.timestep
@@ -109,7 +110,7 @@ class Scene:
         substeps: a push can make and break contact between two recorded frames).
         """
         self.data.ctrl[: self.hand.n_ctrl] = np.clip(ctrl, self._ctrl_lo, self._ctrl_hi)
-        touched, left = False, self.physics.substeps
+        touched, left = False, self._substeps
         while left > 0:
             n = min(CONTACT_EVERY, left)
             mujoco.mj_step(self.model, self.data, nstep=n)
@@ -150,12 +151,12 @@ class Scene:
         # Besides the hand, the scene holds only the table and the object (its geoms, or its flex: -1).
         return bool(np.any(one_hand & (other != self._table)))
 
-    def unstable(self) -> str | None:
-        """Why the simulation can no longer be trusted, or None."""
+    def unstable(self, object_points: np.ndarray | None = None) -> str | None:
+        """Why the simulation can no longer be trusted, or None. `object_points`: this state's, if known."""
         d = self.data
         if not (np.isfinite(d.qpos).all() and np.isfinite(d.qvel).all()):
             return "non-finite state"
-        pts = self.object_points()
+        pts = self.object_points() if object_points is None else object_points
         if not np.isfinite(pts).all():
             return "non-finite object particles"
         if pts[:, 2].min() < -0.02:
