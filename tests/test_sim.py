@@ -12,9 +12,11 @@ from xembody.explore.hand_frame import euler_xyz, hand_frame, nearest_euler, rot
 from xembody.sim import OBJECTS, Plasticine, make_scene
 
 
+@pytest.mark.parametrize("task", ["box", "plasticine"])
 @pytest.mark.parametrize("name", HAND_NAMES)
-def test_scene_hand_points_are_the_embodiments_fk(name):
-    scene = make_scene(name, "box", n_hand_points=30)
+def test_scene_hand_points_are_the_embodiments_fk(name, task):
+    """Every hand works in every scene, and its particles there are its FK of the simulated joints."""
+    scene = make_scene(name, task, n_hand_points=30)
     rng = np.random.default_rng(0)
     scene.reset(rng)
     lo, hi = scene.hand.ctrl_limits.T

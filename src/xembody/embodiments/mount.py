@@ -131,4 +131,4 @@ def compile_spec(spec: mujoco.MjSpec, where: str) -> mujoco.MjModel:
             warnings.simplefilter("ignore")
             return spec.compile()
     except Exception as e:
-        raise XembodyError(f"{where}: the mounted hand does not compile: {e}") from None
+        raise XembodyError(f"{where}: the model does not compile: {e}") from None

@@ -109,7 +109,7 @@ class RandomPolicy(Policy):
     def start(self) -> np.ndarray:
         self.closure = self.rng.uniform(0.0, 0.5, self.hand.n_ctrl)
         self.vel = np.zeros(self.hand.n_ctrl)
-        self.yaw, self.pitch = self.rng.uniform(-np.pi, np.pi), self.rng.uniform(0.0, 0.5)
+        self.yaw, self.pitch = self.rng.uniform(-2.5, 2.5), self.rng.uniform(0.0, 0.5)
         return self._place(self.object_centre()[:2] + self.rng.normal(0, 0.03, 2), 0.0)
 
     def _place(self, xy: np.ndarray, height: float) -> np.ndarray:
@@ -124,7 +124,7 @@ class RandomPolicy(Policy):
         lim = self.limits
         self.vel = 0.8 * self.vel + self.rng.normal(0.0, 0.3, len(self.vel)) * lim.closure
         self.closure = np.clip(self.closure + self.vel, 0.0, 1.0)
-        self.yaw += self.rng.normal(0.0, 0.3 * lim.rotation)
+        self.yaw = float(np.clip(self.yaw + self.rng.normal(0.0, 0.3 * lim.rotation), -2.5, 2.5))
         self.pitch = np.clip(self.pitch + self.rng.normal(0.0, 0.3 * lim.rotation), 0.0, 0.6)
         goal_xy = self.object_centre()[:2] + self.rng.normal(0.0, 0.03, 2)
         height = self.rng.uniform(0.0, 0.6) * self.scene.obj.height
@@ -191,7 +191,8 @@ class PushPolicy(Policy):
         span = self.frame.closed_ctrl - self.frame.open_ctrl
         walk = np.zeros(self.hand.n_ctrl)
         for i in range(n0, len(self.queue)):
-            walk[6:] += self.rng.normal(0.0, 0.3 * self.limits.closure, self.hand.n_ctrl - 6)
+            step = self.rng.normal(0.0, 0.3 * self.limits.closure, self.hand.n_ctrl - 6)
+            walk[6:] += np.clip(step, -0.5 * self.limits.closure, 0.5 * self.limits.closure)
             walk = np.clip(walk, -0.3, 0.3)
             self.queue[i] = self.queue[i] + walk * span
 
@@ -228,17 +229,18 @@ class PressPolicy(Policy):
         spot = self.object_centre()[:2] + r * np.array([np.cos(a), np.sin(a)])
         xy, top = spot - low[:, :2].mean(0), self.object_top()
         depth = rng.uniform(0.008, 0.02)
-        z_hover = top + 0.008 - rel[:, 2].min()
+        z_hover = top + 0.004 - rel[:, 2].min()
         press = self.targets(rot, open_c, np.array([*xy, top - depth - rel[:, 2].min()]))
         hover = self.targets(rot, open_c, np.array([*xy, z_hover]))
         # Closing curls the fingertips up and back: lower the wrist so they stay in the clay.
         rel_closed = relative_points(self.hand, rot, self.frame.ctrl(closed))
         squeeze = self.targets(rot, closed, np.array([*xy, top - depth - rel_closed[:, 2].min()]))
-        lift = self.targets(rot, closed, np.array([*xy, z_hover]))
-        # Knead: while pressed, the wrist slides a few millimetres and back.
-        slide = squeeze.copy()
-        slide[:2] += rng.normal(0.0, 0.005, 2)
-        return kind, [hover, press, press, press, squeeze, slide, squeeze, lift]  # repeats hold a pose
+        lift = self.targets(rot, open_c, np.array([*xy, z_hover]))
+        # Knead: while pressed, the wrist slides a few millimetres twice; then the hand opens in the clay.
+        slides = [squeeze.copy() for _ in range(2)]
+        for s in slides:
+            s[:2] += rng.normal(0.0, 0.005, 2)
+        return kind, [hover, press, press, squeeze, *slides, press, lift]  # repeats hold a pose
 
     def start(self) -> np.ndarray:
         self.first = self.primitive()[1]

@@ -108,6 +108,11 @@ class RigidObject(SceneObject):
         cfg = ParticleConfig(n_points=n_points, per_link=max(1024, 8 * n_points), geoms="all", seed=seed)
         self._local, _ = sample_hand_points(model, [self._body], cfg)
 
+    @property
+    def local_points(self) -> np.ndarray:
+        """Particles in the object's body frame, (No, 3)."""
+        return self._local.copy()
+
     def points(self, data: mujoco.MjData) -> np.ndarray:
         rot = data.xmat[self._body].reshape(3, 3)
         return self._local @ rot.T + data.xpos[self._body]

@@ -63,8 +63,11 @@ class Scene:
         spec.modelname = f"{hand.name}_{obj.name}"
         spec.option.timestep = physics.timestep
         spec.option.gravity = [0.0, 0.0, -9.81]
-        if obj.kind == "deformable":  # flex plasticity needs the discrete integrator
+        if obj.kind == "deformable":  # flex plasticity needs the discrete integrator ...
             spec.option.integrator = mujoco.mjtIntegrator.mjINT_DISCRETE
+            if spec.option.solver == mujoco.mjtSolver.mjSOL_PGS:  # ... which has no PGS or noslip with flex
+                spec.option.solver = mujoco.mjtSolver.mjSOL_NEWTON
+            spec.option.noslip_iterations = 0
         spec.worldbody.add_geom(
             name=TABLE_GEOM, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[1.0, 1.0, 0.05], rgba=[0.8, 0.8, 0.75, 1]
         )
