@@ -197,3 +197,29 @@ def test_default_episodes_touch_the_object_most_of_the_time(hand, task, episodes
         for i in range(episodes)
     ]
     assert np.mean(fractions) > 0.5, fractions
+
+
+def test_ctrl_c_keeps_finished_episodes_and_resumes(tmp_path):
+    """A real SIGINT to `xembody collect` with two worker processes: exit 130, a valid dataset, resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "xembody.cli", "collect", "--hand", "franka_hand", "--task", "plasticine"]
+    cmd += ["--frames", "10", "--episodes", "500", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / EPISODES).glob("*.h5"))) < 2:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    done = len(EpisodeStore.open(out))
+    assert 2 <= done < 500 and validate(out)[1] == []
+    r = collect(
+        CollectConfig("franka_hand", "plasticine", frames=10, episodes=done + 1, out=out), progress=False
+    )
+    assert (r.written, r.existing) == (1, done)

@@ -81,8 +81,7 @@ def hand_frame(hand: MjcfHand) -> HandFrame:
     open_ctrl[6:] = np.where(closes_high, lo[6:], hi[6:])
     closed_ctrl[6:] = np.where(closes_high, hi[6:], lo[6:])
     p_open, p_closed = _points(hand, np.stack([open_ctrl, closed_ctrl]))
-    fingers = p_open.mean(0)
-    fingers /= np.linalg.norm(fingers) + 1e-12
+    fingers = finger_axis(hand, p_open)
     motion = (p_closed - p_open).mean(0)
     normal = motion - motion.dot(fingers) * fingers
     if np.linalg.norm(normal) > 0.2 * np.linalg.norm(p_closed - p_open, axis=1).mean():
@@ -93,6 +92,29 @@ def hand_frame(hand: MjcfHand) -> HandFrame:
     else:  # a gripper: fingers straight down
         palm_down = rotation_between(fingers, np.array([0.0, 0.0, -1.0]))
     return HandFrame(open_ctrl, closed_ctrl, palm_down)
+
+
+def finger_axis(hand: MjcfHand, points: np.ndarray) -> np.ndarray:
+    """Unit vector from the hand's base link to its distal links (those with no child), (3,).
+
+    `points`: the hand's particles (Nh, 3) in some pose. The base is the particle-carrying link nearest
+    the root of the kinematic tree; distal links are the fingertips (or gripper pads).
+    """
+    m, links = hand.model, list(hand.link_ids)
+    parents = {int(m.body_parentid[b]) for b in links}
+    depth = [_depth(m, b) for b in links]
+    base = int(np.argmin(depth))
+    tips = [i for i, b in enumerate(links) if b not in parents]
+    on = lambda idx: np.isin(hand.point_link, idx)  # noqa: E731
+    axis = points[on(tips)].mean(0) - points[on([base])].mean(0)
+    return axis / (np.linalg.norm(axis) + 1e-12)
+
+
+def _depth(model, body: int) -> int:
+    d = 0
+    while body != 0:
+        body, d = int(model.body_parentid[body]), d + 1
+    return d
 
 
 def _points(hand: MjcfHand, ctrl: np.ndarray) -> np.ndarray:

@@ -207,6 +207,14 @@ class PushPolicy(Policy):
 PRIMITIVES = ("palm_press", "fingers_pinch", "thumb_pinch")
 
 
+def lowest_patch(points: np.ndarray, height: float = 0.01, width: float = 0.03) -> np.ndarray:
+    """The hand's particles within `height` of its lowest one and `width` of it horizontally, (K, 3):
+    the part that touches first when the hand descends."""
+    low = points[np.argmin(points[:, 2])]
+    near = np.linalg.norm(points[:, :2] - low[:2], axis=1) < width
+    return points[near & (points[:, 2] < low[2] + height)]
+
+
 class PressPolicy(Policy):
     """PalmPress, FingersPinch and ThumbPinch at random spots on the clay, one after another."""
 
@@ -215,7 +223,8 @@ class PressPolicy(Policy):
     def primitive(self) -> tuple[str, list[np.ndarray]]:
         rng, obj, n = self.rng, self.scene.obj, self.hand.n_ctrl
         kind = PRIMITIVES[rng.integers(len(PRIMITIVES))]
-        rot = self.turn((0.0, 0.0) if kind == "palm_press" else (0.2, 0.7))
+        # A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
+        rot = self.turn((0.05, 0.25) if kind == "palm_press" else (0.2, 0.7))
         open_c = np.full(n, 0.0 if kind == "palm_press" else 0.1)
         closed = open_c.copy()
         if kind == "fingers_pinch":
@@ -223,7 +232,7 @@ class PressPolicy(Policy):
         elif kind == "thumb_pinch":
             closed[rng.random(n) < 0.5] = 0.8
         rel = relative_points(self.hand, rot, self.frame.ctrl(open_c))
-        low = rel[rel[:, 2] < rel[:, 2].min() + 0.01]
+        low = lowest_patch(rel)
         r = obj.radius * 0.5 * np.sqrt(rng.random())
         a = rng.uniform(-np.pi, np.pi)
         spot = self.object_centre()[:2] + r * np.array([np.cos(a), np.sin(a)])
@@ -248,9 +257,9 @@ class PressPolicy(Policy):
 
     def plan(self, current: np.ndarray) -> None:
         waypoints = self.first or self.primitive()[1]
-        if self.first is None:
+        if self.first is None:  # lift just clear of the clay, then turn and move to the next spot
             up = current.copy()
-            up[2] = max(current[2], waypoints[0][2])
+            up[2] += max(0.0, self.object_top() + 0.01 - self.scene.hand_points()[:, 2].min())
             current = self.move(current, up, transit=True)
         self.first = None
         for i, w in enumerate(waypoints):
