@@ -14,10 +14,10 @@ from xembody.errors import XembodyError
 WRIST_BODY = "wrist"
 HAND_PREFIX = "hand/"
 WRIST_JOINTS = ("wrist_x", "wrist_y", "wrist_z", "wrist_rx", "wrist_ry", "wrist_rz")
-# Slides span the reachable workspace above a table; hinges one turn each way.
-WRIST_RANGE = np.array(
-    [[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], [-np.pi, np.pi], [-np.pi, np.pi], [-np.pi, np.pi]]
-)
+# Slides span the reachable workspace above a table. Hinges turn twice round each way, so a controller can
+# always reach an orientation without a full unwinding turn across a +-pi joint limit.
+_TURNS = [-2 * np.pi, 2 * np.pi]
+WRIST_RANGE = np.array([[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], _TURNS, _TURNS, _TURNS])
 WRIST_KP = (2000.0, 50.0)  # position-servo gains: slides (N/m), hinges (N m/rad)
 
 

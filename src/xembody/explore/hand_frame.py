@@ -25,11 +25,18 @@ def euler_xyz(rot: np.ndarray) -> np.ndarray:
     return np.array([rx, ry, rz])
 
 
-def nearest_euler(angles: np.ndarray, near: np.ndarray) -> np.ndarray:
-    """Of the two (rx, ry, rz) triples giving the same rotation, the one nearer `near` (both in [-pi, pi])."""
+def nearest_euler(angles: np.ndarray, near: np.ndarray, limit: float = 2 * np.pi) -> np.ndarray:
+    """The wrist angles (rx, ry, rz) nearest `near` that give the same rotation as `angles`.
+
+    Each rotation has two Euler triples, and each angle may add whole turns; of those within +-`limit`
+    (the wrist joints' range) the one needing the smallest largest joint motion is returned.
+    """
     rx, ry, rz = angles
-    other = (np.array([rx + np.pi, np.pi - ry, rz + np.pi]) + np.pi) % (2 * np.pi) - np.pi
-    return other if np.abs(other - near).max() < np.abs(angles - near).max() else np.asarray(angles)
+    forms = np.array([[rx, ry, rz], [rx + np.pi, np.pi - ry, rz + np.pi]])
+    turns = 2 * np.pi * np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T
+    cands = (forms[:, None, :] + turns[None]).reshape(-1, 3)
+    cands = cands[(np.abs(cands) <= limit + 1e-9).all(1)]
+    return cands[np.argmin(np.abs(cands - near).max(1))]
 
 
 def rot_z(a: float) -> np.ndarray:

@@ -224,7 +224,7 @@ class PressPolicy(Policy):
         rng, obj, n = self.rng, self.scene.obj, self.hand.n_ctrl
         kind = PRIMITIVES[rng.integers(len(PRIMITIVES))]
         # A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
-        rot = self.turn((0.05, 0.25) if kind == "palm_press" else (0.2, 0.7))
+        rot = self.turn((0.05, 0.25) if kind == "palm_press" else (0.4, 1.1))
         open_c = np.full(n, 0.0 if kind == "palm_press" else 0.1)
         closed = open_c.copy()
         if kind == "fingers_pinch":

@@ -14,12 +14,12 @@ from xembody.sim.scene import Scene
 class SceneCamera:
     """A fixed camera looking down at the table centre at 45 degrees; renders (H, W, 3) uint8 frames."""
 
-    def __init__(self, scene: Scene, width: int = 480, height: int = 360, distance: float = 0.8):
+    def __init__(self, scene: Scene, width: int = 480, height: int = 360, distance: float = 0.5):
         self.scene = scene
         self.renderer = mujoco.Renderer(scene.model, height=height, width=width)
         self.cam = mujoco.MjvCamera()
         self.cam.type = mujoco.mjtCamera.mjCAMERA_FREE
-        self.cam.lookat[:] = (0.0, 0.0, 0.05)
+        self.cam.lookat[:] = (*scene.object_points()[:, :2].mean(0), 0.06)
         self.cam.distance, self.cam.azimuth, self.cam.elevation = distance, 135.0, -35.0
         self.frames: list[np.ndarray] = []
 
