@@ -104,7 +104,7 @@ def test_bad_output_directories(tmp_path, small):
 def test_unstable_episodes_are_skipped_and_logged(tmp_path, monkeypatch):
     from xembody.sim.scene import Scene
 
-    monkeypatch.setattr(Scene, "unstable", lambda self, points=None: "object left the table")
+    monkeypatch.setattr(Scene, "unstable", lambda self, *points: "object left the table")
     out = tmp_path / "unstable"
     r = collect(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
     assert (r.written, r.skipped) == (0, 2)

@@ -12,6 +12,8 @@ import tyro
 
 from xembody.data.collect import CollectConfig
 from xembody.errors import XembodyError
+from xembody.train.config import TrainConfig
+from xembody.train.evaluate import EvalConfig
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,26 @@ def data(args: DataArgs) -> int:
     return 1 if problems else 0
 
 
+def train(cfg: TrainConfig) -> int:
+    from xembody.train import train as run
+
+    try:
+        row = run(cfg)
+    except KeyboardInterrupt:
+        print(f"interrupted; re-run the same command to resume from {cfg.out}/checkpoint.pt", file=sys.stderr)
+        return 130
+    print(json.dumps(row))
+    print(f"model: {cfg.out / 'model.pt'}  metrics: {cfg.out / 'metrics.csv'}  curve: {cfg.out / 'loss.png'}")
+    return 0
+
+
+def evaluate(cfg: EvalConfig) -> int:
+    from xembody.train.evaluate import evaluate as run
+
+    print(json.dumps(run(cfg), indent=2))
+    return 0
+
+
 def video(args: VideoArgs) -> int:
     from xembody.data.replay import render_episode
 
@@ -189,10 +211,20 @@ def main(argv: list[str] | None = None) -> int:
         | Annotated[CollectConfig, tyro.conf.subcommand("collect", description=CollectConfig.__doc__)]
         | Annotated[DataArgs, tyro.conf.subcommand("data", description=DataArgs.__doc__)]
         | Annotated[VideoArgs, tyro.conf.subcommand("video", description=VideoArgs.__doc__)]
+        | Annotated[TrainConfig, tyro.conf.subcommand("train", description=TrainConfig.__doc__)]
+        | Annotated[EvalConfig, tyro.conf.subcommand("evaluate", description=EvalConfig.__doc__)]
         | Annotated[DemoArgs, tyro.conf.subcommand("demo", description=DemoArgs.__doc__)]
     )
     args = tyro.cli(verbs, args=argv, prog="xembody", config=(tyro.conf.OmitSubcommandPrefixes,))  # type: ignore[arg-type]
-    handlers = {HandsArgs: hands, CollectConfig: collect, DataArgs: data, VideoArgs: video, DemoArgs: demo}
+    handlers = {
+        HandsArgs: hands,
+        CollectConfig: collect,
+        DataArgs: data,
+        VideoArgs: video,
+        TrainConfig: train,
+        EvalConfig: evaluate,
+        DemoArgs: demo,
+    }
     try:
         return handlers[type(args)](args) or 0
     except XembodyError as e:

@@ -29,7 +29,7 @@ class EpisodeWindows(Dataset):
         tasks: keep only these tasks (default: all).
 
     Items are dicts of float32 tensors: `hand` (H+1, Nh, 3), `object` (H+1, No, 3), `action` (H, Nh, 3),
-    and `episode` (int) indexing `self.names`.
+    `rigid` (bool: a rigid object) and `episode` (int) indexing `self.names`.
     """
 
     def __init__(
@@ -84,6 +84,7 @@ class EpisodeWindows(Dataset):
             "hand": hand,
             "object": self.object[e][t : t + self.horizon + 1],
             "action": hand[1:] - hand[:-1],
+            "rigid": self.attrs[e].get("object_kind") == "rigid",
             "episode": e,
         }
 
@@ -92,7 +93,7 @@ def collate(items: list[dict]) -> dict:
     """Stack samples, zero-padding particle counts to the batch maximum.
 
     Returns `hand` (B, H+1, Nh, 3), `object` (B, H+1, No, 3), `action` (B, H, Nh, 3), boolean masks
-    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, and `episode` (B,).
+    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,) and `episode` (B,).
     """
     out = {}
     for key, mask in (("hand", "hand_mask"), ("object", "object_mask"), ("action", None)):
@@ -105,5 +106,6 @@ def collate(items: list[dict]) -> dict:
         out[key] = batch
         if mask:
             out[mask] = valid
+    out["rigid"] = torch.tensor([x["rigid"] for x in items])
     out["episode"] = torch.tensor([x["episode"] for x in items])
     return out

@@ -9,6 +9,7 @@ import numpy as np
 
 from xembody.data.store import EPISODES, SUFFIX, EpisodeStore
 from xembody.errors import XembodyError
+from xembody.sim.scene import MAX_PARTICLE_STEP
 
 # dtype and number of dimensions of each contract array; T is shared, ctrl has T - 1 rows.
 CONTRACT = {
@@ -19,7 +20,7 @@ CONTRACT = {
 }
 OPTIONAL = {"contact": ("bool", 1), "object_pose": ("float32", 2)}
 REQUIRED_ATTRS = ("hand", "dof", "object_kind", "object", "dt", "source", "seed", "engine")
-MAX_STEP = 0.3  # m per control step (3 m/s at 10 Hz): beyond any hand or pushed object; a sign of divergence
+MAX_STEP = MAX_PARTICLE_STEP  # m per control step: faster means the simulation diverged
 MAX_RANGE = 2.0  # m: particles stay within this distance of the table centre
 
 

@@ -74,7 +74,7 @@ def run_episode(
             out["contact"][t] = scene.step(pol.act())  # touched at any time during the step
             out["ctrl"][t - 1] = scene.ctrl()
         obj = scene.object_points()
-        if t > 0 and (why := scene.unstable(obj)):
+        if t > 0 and (why := scene.unstable(obj, out["object_points"][t - 1])):
             raise UnstableEpisode(f"frame {t}: {why}")
         out["hand_points"][t] = scene.hand_points()
         out["object_points"][t] = obj

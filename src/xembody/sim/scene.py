@@ -18,6 +18,9 @@ from xembody.embodiments.mount import compile_spec
 from xembody.sim.objects import SceneObject
 
 TABLE_GEOM = "table"
+# Particles moving faster than this (m per recorded step; 3 m/s at 10 Hz) mean the simulation diverged
+# (e.g. an object squeezed between fingers and table); such episodes are redrawn, and rejected by validation.
+MAX_PARTICLE_STEP = 0.3
 CONTACT_EVERY = 10  # substeps between contact checks (20 ms at the default timestep)
 
 
@@ -154,14 +157,24 @@ class Scene:
         # Besides the hand, the scene holds only the table and the object (its geoms, or its flex: -1).
         return bool(np.any(one_hand & (other != self._table)))
 
-    def unstable(self, object_points: np.ndarray | None = None) -> str | None:
-        """Why the simulation can no longer be trusted, or None. `object_points`: this state's, if known."""
+    def unstable(
+        self, object_points: np.ndarray | None = None, previous: np.ndarray | None = None
+    ) -> str | None:
+        """Why the simulation can no longer be trusted, or None.
+
+        `object_points`: this state's particles, if known; `previous`: those of the last recorded frame.
+        """
         d = self.data
         if not (np.isfinite(d.qpos).all() and np.isfinite(d.qvel).all()):
             return "non-finite state"
         pts = self.object_points() if object_points is None else object_points
         if not np.isfinite(pts).all():
             return "non-finite object particles"
+        if (
+            previous is not None
+            and (jump := np.linalg.norm(pts - previous, axis=1).max()) > MAX_PARTICLE_STEP
+        ):
+            return f"object particles jumped {jump:.2f} m in one step"
         if pts[:, 2].min() < -0.02:
             return f"object fell through the table (z = {pts[:, 2].min():.3f} m)"
         if np.abs(pts[:, :2]).max() > 0.9:

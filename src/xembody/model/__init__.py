@@ -1,0 +1,18 @@
+"""World models: the paper's DPI-Net-style baseline and ours, behind one interface."""
+
+from xembody.model.base import Prediction, Scene, WorldModel
+from xembody.model.ours import OursConfig, OursModel
+from xembody.model.paper import PaperConfig, PaperModel
+
+MODELS = {"ours": (OursModel, OursConfig), "paper": (PaperModel, PaperConfig)}
+
+__all__ = [
+    "MODELS",
+    "OursConfig",
+    "OursModel",
+    "PaperConfig",
+    "PaperModel",
+    "Prediction",
+    "Scene",
+    "WorldModel",
+]

@@ -1,0 +1,50 @@
+"""Checkpoints: written atomically; a model loads from its run directory alone."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from xembody.errors import XembodyError
+from xembody.model import MODELS, WorldModel
+
+CHECKPOINT = "checkpoint.pt"  # everything needed to resume training
+MODEL = "model.pt"  # the model alone, for evaluation and planning
+
+
+def save(obj: dict, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def model_payload(model: WorldModel, step: int) -> dict:
+    return {"name": model.name, "config": asdict(model.cfg), "state": model.state_dict(), "step": step}
+
+
+def load_model(run: str | Path) -> tuple[WorldModel, dict]:
+    """The trained model of a run directory (or a model.pt file), in eval mode, and its payload."""
+    path = Path(run)
+    path = path / MODEL if path.is_dir() else path
+    if not path.is_file():
+        raise XembodyError(f"{path}: no trained model here (train one with `xembody train`)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+        cls, cfg_cls = MODELS[payload["name"]]
+        model = cls(cfg_cls(**payload["config"]))
+        model.load_state_dict(payload["state"])
+    except Exception as e:  # torch raises many kinds for truncated or foreign files
+        raise XembodyError(f"{path}: not a loadable xembody model ({type(e).__name__}: {e})") from None
+    return model.eval(), payload
+
+
+def load_checkpoint(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:
+        raise XembodyError(
+            f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); delete it to restart"
+        ) from None

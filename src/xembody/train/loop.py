@@ -1,0 +1,189 @@
+"""The training loop: sample windows, unroll the model over the hand's motion, step the optimizer.
+
+Batches are drawn from a generator seeded by (seed, step), so a resumed run sees exactly the batches the
+uninterrupted run would have. Under `torchrun` (WORLD_SIZE > 1) each process takes its share of every
+batch and DistributedDataParallel averages the gradients (gloo on CPU); rank 0 writes the run directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm.auto import tqdm
+
+from xembody.data.dataset import EpisodeWindows, collate
+from xembody.errors import XembodyError
+from xembody.model import WorldModel
+from xembody.train import checkpoint as ckpt
+from xembody.train.config import TrainConfig
+from xembody.train.losses import chamfer, mse, sinkhorn_emd
+
+VAL_EVERY_EPISODE = 10  # every 10th episode is for validation
+
+
+class Unroll(torch.nn.Module):
+    """A model's rollout as a module's forward, so DistributedDataParallel can wrap the whole unroll."""
+
+    def __init__(self, model: WorldModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args, **kwargs):
+        return self.model.rollout(*args, **kwargs)
+
+
+def unroll_loss(
+    model: WorldModel, batch: dict, cfg: TrainConfig, noise: torch.Generator | None = None, unroll=None
+):
+    """Loss of an H-step unroll on a collated batch; returns (loss, {name: value}).
+
+    `unroll`: what runs the rollout (a DDP-wrapped `Unroll` in distributed training); default the model's.
+    """
+    hand, obj, hm, om = batch["hand"], batch["object"], batch["hand_mask"], batch["object_mask"]
+    start = obj[:, 0]
+    if cfg.noise_std > 0 and noise is not None:
+        start = start + cfg.noise_std * torch.randn(start.shape, generator=noise)
+    pred, aux = (unroll or model.rollout)(hand, start, hm, om, batch["rigid"], obj_true=obj[:, 1:])
+    true = obj[:, 1:]
+    scale = model.cfg.output_scale**2  # losses in units of (1 cm)^2: O(1) numbers
+    if cfg.loss == "mse":
+        task = mse(pred, true, om[:, None].expand(-1, pred.shape[1], -1)) / scale
+    else:
+        flat = lambda x: x.reshape(-1, *x.shape[2:])  # noqa: E731
+        m = om[:, None].expand(-1, pred.shape[1], -1).reshape(-1, om.shape[1])
+        cd = chamfer(flat(pred), flat(true), m, m).mean()
+        emd = sinkhorn_emd(flat(pred), flat(true), m, m).mean()
+        task = (0.5 * cd + 0.5 * emd) / model.cfg.output_scale
+    parts = {"task": task.detach(), **{k: v.detach() for k, v in aux.items()}}
+    return task + sum(aux.values(), torch.zeros(())), parts
+
+
+@torch.no_grad()
+def validate(model: WorldModel, batches: list[dict]) -> dict[str, float]:
+    """One-step and H-step rollout MSE (m^2) on fixed validation batches."""
+    model.eval()
+    one, last = [], []
+    for b in batches:
+        pred, _ = model.rollout(b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"])
+        m = b["object_mask"]
+        one.append(mse(pred[:, 0], b["object"][:, 1], m).item())
+        last.append(mse(pred[:, -1], b["object"][:, -1], m).item())
+    model.train()
+    return {"val_mse_1": float(np.mean(one)), "val_mse_h": float(np.mean(last))}
+
+
+def split(ds: EpisodeWindows) -> tuple[np.ndarray, np.ndarray]:
+    """Window indices for training and validation, by episode."""
+    episode = np.searchsorted(ds._start, np.arange(len(ds)), side="right") - 1
+    held = episode % VAL_EVERY_EPISODE == VAL_EVERY_EPISODE - 1
+    train, val = np.flatnonzero(~held), np.flatnonzero(held)
+    return (train, val) if len(train) else (val, val)
+
+
+def train(cfg: TrainConfig, progress: bool = True) -> dict:
+    """Train (or resume) the run in `cfg.out`; returns the last metrics row."""
+    rank, world = _distributed()
+    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+    torch.manual_seed(cfg.seed)
+    ds = EpisodeWindows(cfg.data, cfg.horizon, cfg.hand_list or None, cfg.task_list or None)
+    train_idx, val_idx = split(ds)
+    val_batches = [
+        collate([ds[int(i)] for i in chunk])
+        for chunk in np.array_split(val_idx[: cfg.val_windows], 8)
+        if len(chunk)
+    ]
+    model = cfg.build_model()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    rows, step = [], 0
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    resume = cfg.out / ckpt.CHECKPOINT
+    if resume.is_file():
+        state = ckpt.load_checkpoint(resume)
+        _check_resumable(state["config"], cfg, resume)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        step, rows = state["step"], state["metrics"]
+    net = torch.nn.parallel.DistributedDataParallel(Unroll(model)) if world > 1 else None
+    bar = tqdm(
+        total=cfg.steps, initial=step, disable=not progress or rank > 0, dynamic_ncols=True, desc=cfg.model
+    )
+    started, losses = time.perf_counter(), []
+    while step < cfg.steps:
+        gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
+        pick = train_idx[torch.randint(len(train_idx), (cfg.batch_size,), generator=gen).numpy()]
+        batch = collate([ds[int(i)] for i in np.array_split(pick, world)[rank]])
+        for g in opt.param_groups:
+            g["lr"] = cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (
+                1 + math.cos(math.pi * step / cfg.steps)
+            )
+        loss, parts = unroll_loss(model, batch, cfg, gen, unroll=net)
+        if not torch.isfinite(loss):
+            raise XembodyError(
+                f"{cfg.out}: loss became {loss.item()} at step {step}; the last checkpoint is kept"
+            )
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        losses.append(parts["task"].item())
+        bar.update(1)
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        if rank == 0 and (step % cfg.val_every == 0 or step == cfg.steps):
+            row = {
+                "step": step,
+                "train_loss": float(np.mean(losses)),
+                "lr": opt.param_groups[0]["lr"],
+                "seconds": time.perf_counter() - started,
+                **validate(model, val_batches),
+            }
+            rows.append(row)
+            losses = []
+            _write_metrics(cfg, rows)
+        if rank == 0 and (step % cfg.ckpt_every == 0 or step == cfg.steps):
+            state = {
+                "config": cfg.to_dict(),
+                "model": model.state_dict(),
+                "optim": opt.state_dict(),
+                "step": step,
+                "metrics": rows,
+            }
+            ckpt.save(state, resume)
+            ckpt.save(ckpt.model_payload(model, step), cfg.out / ckpt.MODEL)
+    bar.close()
+    if world > 1:
+        dist.barrier()
+    return rows[-1] if rows else {}
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _check_resumable(saved: dict, cfg: TrainConfig, path) -> None:
+    now = cfg.to_dict()
+    diff = [
+        k for k in now if k not in ("steps", "val_every", "ckpt_every", "threads") and saved.get(k) != now[k]
+    ]
+    if diff:
+        raise XembodyError(f"{path}: was trained with other settings ({', '.join(diff)}); use another --out")
+
+
+def _write_metrics(cfg: TrainConfig, rows: list[dict]) -> None:
+    tmp = cfg.out / ".metrics.csv.tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, cfg.out / "metrics.csv")
+    from xembody.train.plots import loss_curve
+
+    loss_curve(rows, cfg.out / "loss.png", title=f"{cfg.model} on {cfg.hands or 'all hands'}")

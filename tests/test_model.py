@@ -1,0 +1,281 @@
+"""Graphs, world models, losses, training, checkpoints and evaluation."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from xembody.cli import main
+from xembody.data import CollectConfig, EpisodeWindows, collate, collect
+from xembody.errors import XembodyError
+from xembody.graph import knn_within, radius_edges
+from xembody.model import OursConfig, OursModel, PaperModel, Scene
+from xembody.model.rigid import rigid_fit
+from xembody.train import TrainConfig, train
+from xembody.train.checkpoint import load_model
+from xembody.train.evaluate import EvalConfig, evaluate
+from xembody.train.loop import unroll_loss
+from xembody.train.losses import chamfer, exact_emd, mse, sinkhorn_emd
+
+
+def random_scene(B=3, Nh=20, No=30, seed=0, pad=True) -> Scene:
+    g = torch.Generator().manual_seed(seed)
+    hand = torch.rand(B, Nh, 3, generator=g) * 0.08
+    obj = torch.rand(B, No, 3, generator=g) * 0.08
+    hm, om = torch.ones(B, Nh, dtype=torch.bool), torch.ones(B, No, dtype=torch.bool)
+    if pad:
+        hm[0, -5:], om[1, -7:] = False, False
+    step = 0.01 * torch.randn(B, Nh, 3, generator=g)
+    return Scene(hand, hand + step, obj, hm, om, torch.tensor([True, False, True])[:B])
+
+
+MODELS = [OursModel, PaperModel, lambda: OursModel(OursConfig(vae=True, contrastive=True, inverse=True))]
+
+
+# --- graphs -------------------------------------------------------------------------------------------
+def test_knn_within_matches_brute_force():
+    s = random_scene()
+    nb = knn_within(s.obj, s.hand, 0.03, 5, s.obj_mask, s.hand_mask)
+    for b in range(3):
+        for r in range(s.obj.shape[1]):
+            d = (s.hand[b] - s.obj[b, r]).norm(dim=-1)
+            cand = [j for j in torch.argsort(d).tolist() if s.hand_mask[b, j] and d[j] < 0.03][:5]
+            got = sorted(nb.index[b, r][nb.valid[b, r]].tolist())
+            assert got == (sorted(cand) if s.obj_mask[b, r] else [])
+
+
+def test_knn_excludes_self_and_padding():
+    s = random_scene()
+    nb = knn_within(s.obj, s.obj, 0.05, 8, s.obj_mask, s.obj_mask, exclude_self=True)
+    r = torch.arange(s.obj.shape[1])[None, :, None]
+    assert not (nb.valid & (nb.index == r)).any()
+    assert not (nb.valid & ~torch.gather(s.obj_mask, 1, nb.index.flatten(1)).reshape(nb.index.shape)).any()
+
+
+def test_radius_edges_match_brute_force():
+    s = random_scene()
+    pos = torch.cat([s.hand, s.obj], 1)
+    mask = torch.cat([s.hand_mask, s.obj_mask], 1)
+    send, recv = radius_edges(pos, 0.03, mask)
+    N = pos.shape[1]
+    got = set(zip(send.tolist(), recv.tolist(), strict=True))
+    want = {
+        (b * N + i, b * N + j)
+        for b in range(3)
+        for i in range(N)
+        for j in range(N)
+        if i != j and mask[b, i] and mask[b, j] and (pos[b, i] - pos[b, j]).norm() < 0.03
+    }
+    assert got == want
+
+
+# --- models -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", MODELS)
+def test_translation_permutation_and_padding_invariance(make):
+    torch.manual_seed(0)
+    model = make().eval()
+    s = random_scene()
+    with torch.no_grad():
+        p = model(s).obj_next
+        t = torch.tensor([0.4, -0.3, 0.2])
+        moved = model(
+            Scene(s.hand + t, s.hand_next + t, s.obj + t, s.hand_mask, s.obj_mask, s.rigid)
+        ).obj_next
+        po, ph = torch.randperm(s.obj.shape[1]), torch.randperm(s.hand.shape[1])
+        perm = Scene(
+            s.hand[:, ph], s.hand_next[:, ph], s.obj[:, po], s.hand_mask[:, ph], s.obj_mask[:, po], s.rigid
+        )
+        permuted = model(perm).obj_next
+        # extra padded particles far away change nothing
+        far = torch.full((3, 4, 3), 5.0)
+        off = torch.zeros(3, 4, dtype=torch.bool)
+        padded = model(
+            Scene(
+                torch.cat([s.hand, far], 1),
+                torch.cat([s.hand_next, far], 1),
+                torch.cat([s.obj, far], 1),
+                torch.cat([s.hand_mask, off], 1),
+                torch.cat([s.obj_mask, off], 1),
+                s.rigid,
+            )
+        ).obj_next[:, :-4]
+    real = s.obj_mask[..., None]
+    torch.testing.assert_close((moved - t) * real, p * real, atol=2e-6, rtol=0)
+    torch.testing.assert_close(permuted * real[:, po], p[:, po] * real[:, po], atol=2e-6, rtol=0)
+    torch.testing.assert_close(padded * real, p * real, atol=2e-6, rtol=0)
+
+
+def test_rigid_fit_recovers_a_rigid_motion():
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(2, 40, 3, generator=g)
+    q, _ = torch.linalg.qr(torch.randn(2, 3, 3, generator=g))
+    q = q * torch.sign(torch.linalg.det(q))[:, None, None]  # proper rotations
+    y = x @ q.transpose(1, 2) + torch.tensor([0.1, -0.2, 0.3])
+    mask = torch.ones(2, 40, dtype=torch.bool)
+    torch.testing.assert_close(rigid_fit(x, y, mask), y, atol=1e-5, rtol=0)
+    noisy = rigid_fit(x, y + 0.01 * torch.randn(y.shape, generator=g), mask)
+    pairwise = lambda p: (p[:, :, None] - p[:, None]).norm(dim=-1)  # noqa: E731
+    torch.testing.assert_close(pairwise(noisy), pairwise(x), atol=1e-5, rtol=0)
+
+
+# --- losses -------------------------------------------------------------------------------------------
+def test_set_distances():
+    g = torch.Generator().manual_seed(2)
+    a = torch.rand(1, 64, 3, generator=g) * 0.1
+    b = a[:, torch.randperm(64, generator=g)]
+    m = torch.ones(1, 64, dtype=torch.bool)
+    assert chamfer(a, b, m, m).item() < 1e-7 and exact_emd(a[0].numpy(), b[0].numpy()) < 1e-7
+    c = a + torch.tensor([0.02, 0.0, 0.0])
+    exact = exact_emd(a[0].numpy(), c[0].numpy())
+    assert abs(exact - 0.02) < 1e-6
+    assert abs(sinkhorn_emd(a, c, m, m).item() - exact) < 0.002
+    assert mse(a, c, m).item() == pytest.approx(0.02**2, rel=1e-4)
+
+
+# --- training -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("train") / "box"
+    collect(CollectConfig("franka_hand", "box", frames=12, episodes=10, seed=1, out=out), progress=False)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("model", "windows", "horizon", "steps", "factor"),
+    [("ours", (0, 9, 20, 31), 3, 150, 10), ("paper", (0, 20), 1, 60, 2)],  # the paper's model is ~20x slower
+)
+def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
+    torch.manual_seed(0)
+    cfg = TrainConfig(data=(data,), model=model, horizon=horizon)
+    ds = EpisodeWindows([data], horizon=horizon)
+    batch = collate([ds[i] for i in windows])
+    net = cfg.build_model()
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3 if model == "ours" else 1e-3)
+    first = None
+    for _ in range(steps):
+        loss, _ = unroll_loss(net, batch, cfg)
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < first / factor, (first, loss.item())
+
+
+def test_resume_continues_the_same_curve(data, tmp_path, monkeypatch):
+    import xembody.train.loop as loop
+
+    base = dict(data=(data,), steps=6, batch_size=4, val_every=2, ckpt_every=2, val_windows=8, threads=1)
+    straight = train(TrainConfig(out=tmp_path / "a", **base), progress=False)
+    real, calls = loop.validate, []
+
+    def interrupt_at_step_4(*args):
+        calls.append(1)
+        if len(calls) == 2:  # step 4, before its checkpoint: the run resumes from step 2
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(loop, "validate", interrupt_at_step_4)
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(out=tmp_path / "b", **base), progress=False)
+    monkeypatch.setattr(loop, "validate", real)
+    resumed = train(TrainConfig(out=tmp_path / "b", **base), progress=False)
+    assert resumed["train_loss"] == pytest.approx(straight["train_loss"], rel=1e-5)
+    a, _ = load_model(tmp_path / "a")
+    b, _ = load_model(tmp_path / "b")
+    for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y)
+    rows = (tmp_path / "b" / "metrics.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3 and (tmp_path / "b" / "loss.png").is_file()
+    with pytest.raises(XembodyError, match="other settings"):
+        train(TrainConfig(out=tmp_path / "b", **{**base, "batch_size": 5}), progress=False)
+
+
+def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
+    train(
+        TrainConfig(data=(data,), out=tmp_path / "run", steps=2, batch_size=2, val_windows=4, threads=1),
+        progress=False,
+    )
+    model, payload = load_model(tmp_path / "run")
+    assert payload["name"] == "ours" and payload["step"] == 2
+    s = random_scene()
+    again, _ = load_model(tmp_path / "run" / "model.pt")
+    with torch.no_grad():
+        torch.testing.assert_close(model(s).obj_next, again(s).obj_next)
+    r = evaluate(EvalConfig(model=tmp_path / "run", data=(data,), max_windows=16))
+    assert r["windows"] == 16 and len(r["mse_rollout"]) == 5
+    assert r["mse_rollout"][-1] >= r["mse_rollout"][0] > 0  # errors grow along a rollout
+    assert json.loads(Path(r["json"]).read_text())["emd_last"] == r["emd_last"] and Path(r["plot"]).is_file()
+
+
+def test_bad_inputs_get_one_line_errors(data, tmp_path, capsys):
+    with pytest.raises(XembodyError, match="no trained model"):
+        load_model(tmp_path / "nothing")
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(XembodyError, match="not a loadable xembody model"):
+        load_model(tmp_path / "bad.pt")
+    with pytest.raises(XembodyError, match="no episodes"):
+        EpisodeWindows([data], hands=["shadow"])
+    empty = tmp_path / "empty"
+    collect(CollectConfig("franka_hand", "box", frames=3, episodes=0, out=empty), progress=False)
+    assert main(["train", "--data", str(empty), "--out", str(tmp_path / "r"), "--steps", "1"]) == 2
+    assert "no episodes" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on linux")
+def test_torchrun_ddp_with_two_processes(data, tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29517",
+        "-m",
+        "xembody.cli",
+        "train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--val-every",
+        "3",
+        "--ckpt-every",
+        "3",
+        "--val-windows",
+        "4",
+        "--threads",
+        "1",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    model, payload = load_model(out)
+    assert payload["step"] == 3
+    # Two processes with half the batch each and averaged gradients = one process with the whole batch.
+    single = tmp_path / "single"
+    train(
+        TrainConfig(
+            data=(data,),
+            out=single,
+            steps=3,
+            batch_size=4,
+            val_every=3,
+            ckpt_every=3,
+            val_windows=4,
+            threads=1,
+        ),
+        progress=False,
+    )
+    one, _ = load_model(single)
+    for x, y in zip(model.state_dict().values(), one.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y, atol=1e-5, rtol=1e-4)
