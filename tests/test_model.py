@@ -165,6 +165,28 @@ def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
     assert loss.item() < first / factor, (first, loss.item())
 
 
+def test_chamfer_emd_loss_trains_without_correspondence(data):
+    """The loss for human data: particle order is irrelevant to it, and it falls when training on it."""
+    torch.manual_seed(0)
+    cfg = TrainConfig(data=(data,), horizon=2, loss="chamfer_emd")
+    ds = EpisodeWindows([data], horizon=2)
+    batch = collate([ds[i] for i in (0, 20)])
+    net = cfg.build_model()
+    shuffled = {**batch, "object": batch["object"][:, :, torch.randperm(batch["object"].shape[2])]}
+    a, _ = unroll_loss(net, batch, cfg)
+    b, _ = unroll_loss(
+        net, {**shuffled, "object": torch.cat([batch["object"][:, :1], shuffled["object"][:, 1:]], 1)}, cfg
+    )
+    assert a.item() == pytest.approx(b.item(), rel=1e-3)
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    for _ in range(40):
+        loss, _ = unroll_loss(net, batch, cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < a.item() / 2
+
+
 def test_resume_continues_the_same_curve(data, tmp_path, monkeypatch):
     import xembody.train.loop as loop
 
