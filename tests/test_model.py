@@ -13,7 +13,7 @@ from xembody.cli import main
 from xembody.data import CollectConfig, EpisodeWindows, collate, collect
 from xembody.errors import XembodyError
 from xembody.graph import knn_within, radius_edges
-from xembody.model import OursConfig, OursModel, PaperModel, Scene
+from xembody.model import JointConfig, JointModel, OursConfig, OursModel, PaperModel, Scene
 from xembody.model.rigid import rigid_fit
 from xembody.train import TrainConfig, train
 from xembody.train.checkpoint import load_model
@@ -146,15 +146,19 @@ def data(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     ("model", "windows", "horizon", "steps", "factor"),
-    [("ours", (0, 9, 20, 31), 3, 150, 10), ("paper", (0, 20), 1, 60, 2)],  # the paper's model is ~20x slower
+    [
+        ("ours", (0, 9, 20, 31), 3, 150, 10),
+        ("paper", (0, 20), 1, 60, 2),
+        ("joint", (0, 9, 20, 31), 3, 150, 5),
+    ],
 )
 def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
     torch.manual_seed(0)
     cfg = TrainConfig(data=(data,), model=model, horizon=horizon)
     ds = EpisodeWindows([data], horizon=horizon)
     batch = collate([ds[i] for i in windows])
-    net = cfg.build_model()
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3 if model == "ours" else 1e-3)
+    net = cfg.build_model(dof=batch["qpos"].shape[-1])
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3 if model == "paper" else 3e-3)
     first = None
     for _ in range(steps):
         loss, _ = unroll_loss(net, batch, cfg)
@@ -163,6 +167,19 @@ def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
         loss.backward()
         opt.step()
     assert loss.item() < first / factor, (first, loss.item())
+
+
+def test_a_joint_space_model_only_fits_its_own_hand(data):
+    ds = EpisodeWindows([data], horizon=1)
+    b = collate([ds[0], ds[5]])
+    dof = b["qpos"].shape[-1]
+    model = JointModel(JointConfig(dof=dof)).eval()
+    args = (b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"])
+    assert model.rollout(*args, qpos=b["qpos"])[0].shape == (2, 1, 100, 3)
+    with pytest.raises(XembodyError, match=f"dof {dof}; the data has {dof + 2}"):
+        model.rollout(*args, qpos=torch.cat([b["qpos"], b["qpos"][..., :2]], -1))
+    with pytest.raises(XembodyError, match="the data has none"):
+        model.rollout(*args)
 
 
 def test_chamfer_emd_loss_trains_without_correspondence(data):

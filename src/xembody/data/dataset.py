@@ -29,7 +29,8 @@ class EpisodeWindows(Dataset):
         tasks: keep only these tasks (default: all).
 
     Items are dicts of float32 tensors: `hand` (H+1, Nh, 3), `object` (H+1, No, 3), `action` (H, Nh, 3),
-    `rigid` (bool: a rigid object) and `episode` (int) indexing `self.names`.
+    `rigid` (bool: a rigid object), `episode` (int) indexing `self.names`, and `qpos` (H+1, dof) where the
+    episode has joint positions (robot hands).
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class EpisodeWindows(Dataset):
         self.hand: list[torch.Tensor] = []
         self.object: list[torch.Tensor] = []
         self.attrs: list[dict] = []
+        self.qpos: list[torch.Tensor | None] = []
         for path in paths:
             store = EpisodeStore.open(path)
             for name in store.names():
@@ -62,6 +64,8 @@ class EpisodeWindows(Dataset):
                 self.hand.append(torch.from_numpy(ep.arrays["hand_points"]))
                 self.object.append(torch.from_numpy(ep.arrays["object_points"]))
                 self.attrs.append(ep.attrs)
+                q = ep.arrays.get("qpos")
+                self.qpos.append(None if q is None else torch.from_numpy(q))
         if not self.names:
             raise XembodyError(
                 f"no episodes longer than {horizon} frames in {', '.join(map(str, paths))}"
@@ -86,6 +90,7 @@ class EpisodeWindows(Dataset):
             "action": hand[1:] - hand[:-1],
             "rigid": self.attrs[e].get("object_kind") == "rigid",
             "episode": e,
+            **({} if self.qpos[e] is None else {"qpos": self.qpos[e][t : t + self.horizon + 1]}),
         }
 
 
@@ -93,7 +98,8 @@ def collate(items: list[dict]) -> dict:
     """Stack samples, zero-padding particle counts to the batch maximum.
 
     Returns `hand` (B, H+1, Nh, 3), `object` (B, H+1, No, 3), `action` (B, H, Nh, 3), boolean masks
-    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,) and `episode` (B,).
+    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,), `episode` (B,), and
+    `qpos` (B, H+1, dof) when every sample has joint positions of the same width.
     """
     out = {}
     for key, mask in (("hand", "hand_mask"), ("object", "object_mask"), ("action", None)):
@@ -106,6 +112,9 @@ def collate(items: list[dict]) -> dict:
         out[key] = batch
         if mask:
             out[mask] = valid
+    widths = {x["qpos"].shape[-1] if "qpos" in x else None for x in items}
+    if len(widths) == 1 and None not in widths:  # joint positions only batch for one kind of hand
+        out["qpos"] = torch.stack([x["qpos"] for x in items])
     out["rigid"] = torch.tensor([x["rigid"] for x in items])
     out["episode"] = torch.tensor([x["episode"] for x in items])
     return out

@@ -1,10 +1,15 @@
 """World models: the paper's DPI-Net-style baseline and ours, behind one interface."""
 
 from xembody.model.base import Prediction, Scene, WorldModel
+from xembody.model.joint import JointConfig, JointModel
 from xembody.model.ours import OursConfig, OursModel
 from xembody.model.paper import PaperConfig, PaperModel
 
-MODELS = {"ours": (OursModel, OursConfig), "paper": (PaperModel, PaperConfig)}
+MODELS = {
+    "ours": (OursModel, OursConfig),
+    "paper": (PaperModel, PaperConfig),
+    "joint": (JointModel, JointConfig),
+}
 
 __all__ = [
     "MODELS",

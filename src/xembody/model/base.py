@@ -24,6 +24,8 @@ class Scene:
     hand_mask: torch.Tensor
     obj_mask: torch.Tensor
     rigid: torch.Tensor
+    qpos: torch.Tensor | None = None  # (B, dof) joint positions, for joint-space models only
+    qpos_next: torch.Tensor | None = None
 
     @property
     def action(self) -> torch.Tensor:
@@ -56,15 +58,18 @@ class WorldModel(nn.Module, abc.ABC):
         obj_mask: torch.Tensor,
         rigid: torch.Tensor,
         obj_true: torch.Tensor | None = None,
+        qpos: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Unroll over a hand trajectory hand (B, H+1, Nh, 3) from obj (B, No, 3).
 
         Returns predicted object particles (B, H, No, 3) and auxiliary losses summed over steps.
-        `obj_true` (B, H, No, 3) feeds only the auxiliary losses.
+        `obj_true` (B, H, No, 3) feeds only the auxiliary losses; `qpos` (B, H+1, dof), the joint
+        positions, only joint-space models.
         """
         preds, aux = [], {}
         for t in range(hand.shape[1] - 1):
-            scene = Scene(hand[:, t], hand[:, t + 1], obj, hand_mask, obj_mask, rigid)
+            q = (None, None) if qpos is None else (qpos[:, t], qpos[:, t + 1])
+            scene = Scene(hand[:, t], hand[:, t + 1], obj, hand_mask, obj_mask, rigid, *q)
             p = self(scene, None if obj_true is None else obj_true[:, t])
             obj = p.obj_next
             preds.append(obj)

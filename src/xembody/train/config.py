@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from xembody.model import MODELS, OursConfig, PaperConfig, WorldModel
+from xembody.model import MODELS, JointConfig, OursConfig, PaperConfig, WorldModel
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,11 @@ class TrainConfig:
     """Comma-separated hands to train on (default: every hand in the data)."""
     tasks: str = ""
     """Comma-separated tasks to train on (default: all)."""
-    model: Literal["ours", "paper"] = "ours"
+    model: Literal["ours", "paper", "joint"] = "ours"
+    """ours; paper (the paper's baseline); joint (one-hand baseline acting in joint space)."""
     ours: OursConfig = OursConfig()
     paper: PaperConfig = PaperConfig()
+    joint: JointConfig = JointConfig()
     horizon: int = 5
     """Unrolled steps per training sample (paper: 5)."""
     batch_size: int = 16
@@ -52,12 +54,16 @@ class TrainConfig:
         return [t for t in self.tasks.split(",") if t]
 
     @property
-    def model_config(self) -> OursConfig | PaperConfig:
-        return self.ours if self.model == "ours" else self.paper
+    def model_config(self) -> OursConfig | PaperConfig | JointConfig:
+        return {"ours": self.ours, "paper": self.paper, "joint": self.joint}[self.model]
 
-    def build_model(self) -> WorldModel:
+    def build_model(self, dof: int = 0) -> WorldModel:
+        """The model; a joint-space model takes its width from the data's `dof` unless set."""
         cls, _ = MODELS[self.model]
-        return cls(self.model_config)
+        cfg = self.model_config
+        if isinstance(cfg, JointConfig) and cfg.dof == 0:
+            cfg = replace(cfg, dof=dof)
+        return cls(cfg)
 
     def to_dict(self) -> dict:
         d = asdict(self)

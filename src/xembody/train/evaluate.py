@@ -45,7 +45,9 @@ def evaluate(cfg: EvalConfig) -> dict:
     first = None
     for chunk in np.array_split(windows, max(1, -(-len(windows) // cfg.batch_size))):
         b = collate([ds[int(i)] for i in chunk])
-        pred, _ = model.rollout(b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"])
+        pred, _ = model.rollout(
+            b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"], qpos=b.get("qpos")
+        )
         true, m = b["object"][:, 1:], b["object_mask"]
         one.append(mse(pred[:, 0], true[:, 0], m).item() * len(chunk))
         start = b["object"][:, 0]  # the baseline that predicts no motion at all

@@ -49,7 +49,9 @@ def unroll_loss(
     start = obj[:, 0]
     if cfg.noise_std > 0 and noise is not None:
         start = start + cfg.noise_std * torch.randn(start.shape, generator=noise)
-    pred, aux = (unroll or model.rollout)(hand, start, hm, om, batch["rigid"], obj_true=obj[:, 1:])
+    pred, aux = (unroll or model.rollout)(
+        hand, start, hm, om, batch["rigid"], obj_true=obj[:, 1:], qpos=batch.get("qpos")
+    )
     true = obj[:, 1:]
     scale = model.cfg.output_scale**2  # losses in units of (1 cm)^2: O(1) numbers
     if cfg.loss == "mse":
@@ -70,7 +72,9 @@ def validate(model: WorldModel, batches: list[dict]) -> dict[str, float]:
     model.eval()
     one, last = [], []
     for b in batches:
-        pred, _ = model.rollout(b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"])
+        pred, _ = model.rollout(
+            b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"], qpos=b.get("qpos")
+        )
         m = b["object_mask"]
         one.append(mse(pred[:, 0], b["object"][:, 1], m).item())
         last.append(mse(pred[:, -1], b["object"][:, -1], m).item())
@@ -98,7 +102,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
         for chunk in np.array_split(val_idx[: cfg.val_windows], 8)
         if len(chunk)
     ]
-    model = cfg.build_model()
+    model = cfg.build_model(dof=ds.qpos[0].shape[-1] if ds.qpos[0] is not None else 0)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     rows, step = [], 0
     cfg.out.mkdir(parents=True, exist_ok=True)
