@@ -78,11 +78,19 @@ class EpisodeWindows(Dataset):
     def __len__(self) -> int:
         return int(self._start[-1])
 
+    def episode_of(self, windows: np.ndarray) -> np.ndarray:
+        """Index (into `self.names`) of the episode each window comes from, same shape as `windows`."""
+        return np.searchsorted(self._start, windows, side="right") - 1
+
+    def windows_of(self, episode: int) -> range:
+        """The windows of one episode, in frame order."""
+        return range(int(self._start[episode]), int(self._start[episode + 1]))
+
     def __getitem__(self, i: int) -> dict:
         if not 0 <= i < len(self):
             raise IndexError(i)
-        e = int(np.searchsorted(self._start, i, side="right") - 1)
-        t = i - int(self._start[e])
+        e = int(self.episode_of(i))
+        t = i - self.windows_of(e).start
         hand = self.hand[e][t : t + self.horizon + 1]
         return {
             "hand": hand,

@@ -20,7 +20,6 @@ CONTRACT = {
 }
 OPTIONAL = {"contact": ("bool", 1), "object_pose": ("float32", 2)}
 REQUIRED_ATTRS = ("hand", "dof", "object_kind", "object", "dt", "source", "seed", "engine")
-MAX_STEP = MAX_PARTICLE_STEP  # m per control step: faster means the simulation diverged
 MAX_RANGE = 2.0  # m: particles stay within this distance of the table centre
 
 
@@ -61,7 +60,7 @@ def check_episode(name: str, arrays: dict[str, np.ndarray], attrs: dict) -> list
         if pts.ndim != 3 or not np.isfinite(pts).all() or T < 2:
             continue
         step = np.linalg.norm(np.diff(pts, axis=0), axis=-1).max()
-        if step > MAX_STEP:
+        if step > MAX_PARTICLE_STEP:
             problems.append(f"{name}: {key} explodes (a particle moves {step:.2f} m in one step)")
         if np.abs(pts).max() > MAX_RANGE:
             problems.append(

@@ -53,6 +53,7 @@ class MjcfHand(Embodiment):
         self.fk = KinematicTree(m, self.link_ids)
         self._local_t = torch.from_numpy(local)
         self._link_t = torch.from_numpy(self._link)
+        self._point_body = np.asarray(self.link_ids)[self._link]  # body id carrying each particle
         self._ctrl_limits = self._limits(m.actuator_ctrlrange, m.actuator_ctrllimited, "ctrl")
         self._qpos_limits = self._limits(m.jnt_range, m.jnt_limited, "qpos")
         ref = reference_ctrl(m)
@@ -118,13 +119,18 @@ class MjcfHand(Embodiment):
         """Particles placed by MuJoCo's own link poses (`mj_kinematics`), the reference for `points`:
         (B, dof) -> (B, Nh, 3), float64."""
         data = mujoco.MjData(self.model)
-        ids = np.asarray(self.link_ids)[self._link]
         out = np.empty((len(qpos), self.n_points, 3))
         for i, q in enumerate(np.asarray(qpos, dtype=np.float64)):
             data.qpos[:] = q
             mujoco.mj_kinematics(self.model, data)
-            out[i] = np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), self._local) + data.xpos[ids]
+            out[i] = self.points_in(data)
         return out
+
+    def points_in(self, data: mujoco.MjData) -> np.ndarray:
+        """Particles placed by the link poses already in `data`, (Nh, 3) float64. `data` may belong to
+        this model or to a scene built from its spec (the hand's bodies keep their ids there)."""
+        ids = self._point_body
+        return np.einsum("nij,nj->ni", data.xmat[ids].reshape(-1, 3, 3), self._local) + data.xpos[ids]
 
     def ctrl_to_qpos(self, ctrl: torch.Tensor) -> torch.Tensor:
         return self.actuation(self.check_ctrl(ctrl))

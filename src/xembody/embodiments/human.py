@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from xembody.embodiments.hand import MjcfHand
-from xembody.embodiments.kinematics import KinematicTree
+from xembody.embodiments.kinematics import KinematicTree, kabsch
 from xembody.errors import XembodyError
 
 N_KEYPOINTS = 21
@@ -216,7 +216,8 @@ class HumanHand(MjcfHand):
             raise XembodyError(f"human keypoints: expected shape (B, 21, 3), got {shape}")
         if not torch.isfinite(kp).all():
             raise XembodyError("human keypoints: contain NaN or Inf")
-        palm_rot, palm_pos = kabsch(self._template[self._palm_kp].to(kp.dtype), kp[:, self._palm_kp])
+        template = self._template[self._palm_kp].to(kp.dtype).expand(len(kp), -1, -1)
+        palm_rot, palm_pos = kabsch(template, kp[:, self._palm_kp])
         chain_y = torch.einsum("bij,fj->bfi", palm_rot, self._chain_y.to(kp.dtype))  # (B, 5, 3)
         flex_axis = {}
         for f, name in enumerate(FINGERS):
@@ -244,14 +245,3 @@ class HumanHand(MjcfHand):
 
 def _unit(v: torch.Tensor) -> torch.Tensor:
     return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-
-
-def kabsch(template: torch.Tensor, observed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rigid fit observed ≈ R @ template + t: template (K, 3), observed (B, K, 3) -> R (B, 3, 3), t (B, 3)."""
-    mu_t, mu_o = template.mean(0), observed.mean(1)
-    h = torch.einsum("ki,bkj->bij", template - mu_t, observed - mu_o[:, None])
-    u, _, vt = torch.linalg.svd(h)
-    d = torch.sign(torch.linalg.det(vt.transpose(1, 2) @ u.transpose(1, 2)))
-    fix = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
-    rot = vt.transpose(1, 2) @ fix @ u.transpose(1, 2)
-    return rot, mu_o - torch.einsum("bij,j->bi", rot, mu_t)

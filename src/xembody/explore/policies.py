@@ -116,7 +116,7 @@ class RandomPolicy(Policy):
         """Targets putting the hand's lowest particles' centre at (xy, height above the table)."""
         rot = self.orientation(self.yaw, self.pitch)
         rel = relative_points(self.hand, rot, self.frame.ctrl(self.closure))
-        low = rel[rel[:, 2] < rel[:, 2].min() + 0.015]
+        low = lowest_layer(rel, 0.015)
         pos = np.array([*(xy - low[:, :2].mean(0)), 0.004 + height - rel[:, 2].min()])
         return self.targets(rot, self.closure, pos)
 
@@ -156,7 +156,7 @@ class PushPolicy(Policy):
         rot = self.turn((0.0, 0.7))
         closure = rng.uniform(0.0, 0.6, self.hand.n_ctrl)
         rel = relative_points(self.hand, rot, self.frame.ctrl(closure))
-        low = rel[rel[:, 2] < rel[:, 2].min() + 0.015]
+        low = lowest_layer(rel, 0.015)
         lead = low[np.argmax(low[:, :2] @ u)]  # the hand's foremost low particle leads the push
         aim = centre + w * rng.uniform(-0.5, 0.5) * obj.radius
         z = 0.004 + rng.uniform(0.1, 0.4) * obj.height - rel[:, 2].min()
@@ -174,11 +174,10 @@ class PushPolicy(Policy):
             a, b, _ = self.first
             self.first = None
         else:
-            hand_xy = self.scene.hand_points()[:, :2].mean(0)
-            a, b, safe = self.segment(toward=self.object_centre()[:2] - hand_xy)
+            away = self.scene.hand_points()[:, :2].mean(0) - self.object_centre()[:2]
+            a, b, safe = self.segment(toward=-away)
             # Back off and up a little, turn, and come in again: short moves, no travel around the object.
             back = current.copy()
-            away = hand_xy - self.object_centre()[:2]
             back[:2] += 0.02 * away / max(np.linalg.norm(away), 1e-6)
             back[2] = max(current[2], safe) if self._crosses(current, a) else current[2] + 0.01
             over = a.copy()
@@ -207,12 +206,17 @@ class PushPolicy(Policy):
 PRIMITIVES = ("palm_press", "fingers_pinch", "thumb_pinch")
 
 
+def lowest_layer(points: np.ndarray, height: float) -> np.ndarray:
+    """The particles within `height` of the lowest one, (K, 3)."""
+    return points[points[:, 2] < points[:, 2].min() + height]
+
+
 def lowest_patch(points: np.ndarray, height: float = 0.01, width: float = 0.03) -> np.ndarray:
     """The hand's particles within `height` of its lowest one and `width` of it horizontally, (K, 3):
     the part that touches first when the hand descends."""
     low = points[np.argmin(points[:, 2])]
-    near = np.linalg.norm(points[:, :2] - low[:2], axis=1) < width
-    return points[near & (points[:, 2] < low[2] + height)]
+    layer = lowest_layer(points, height)
+    return layer[np.linalg.norm(layer[:, :2] - low[:2], axis=1) < width]
 
 
 class PressPolicy(Policy):

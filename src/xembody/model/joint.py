@@ -17,8 +17,8 @@ from xembody.errors import XembodyError
 from xembody.graph import knn_within
 from xembody.model.base import Prediction, Scene, WorldModel, masked_mean
 from xembody.model.mlp import mlp
-from xembody.model.ours import EdgeBlock, _edge_geometry
-from xembody.model.rigid import rigid_fit
+from xembody.model.ours import EdgeBlock, edge_geometry
+from xembody.model.rigid import project_rigid
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,12 @@ class JointModel(WorldModel):
         flag = s.rigid.to(s.obj.dtype)[:, None, None].expand(-1, s.obj.shape[1], 1)
         h_obj = self.encode_obj(torch.cat([(s.obj - centre) / cfg.radius, flag], -1)) + g
         oo = knn_within(s.obj, s.obj, cfg.radius, cfg.k_object, s.obj_mask, s.obj_mask, exclude_self=True)
-        e_oo = _edge_geometry(s.obj, s.obj, oo, cfg.radius)
+        e_oo = edge_geometry(s.obj, s.obj, oo, cfg.radius)
         for i in range(cfg.steps):
             pooled = self.pooled[i](masked_mean(h_obj, s.obj_mask)).expand_as(h_obj)
             msg = self.obj_edges[i](h_obj, h_obj, e_oo, oo)
             h_obj = h_obj + self.update[i](torch.cat([h_obj, msg, pooled, g.expand_as(h_obj)], -1))
         pred = s.obj + self.decode(h_obj) * cfg.output_scale * s.obj_mask[..., None]
-        if cfg.rigid_head and bool(s.rigid.any()):
-            pred = torch.where(s.rigid[:, None, None], rigid_fit(s.obj, pred, s.obj_mask), pred)
+        if cfg.rigid_head:
+            pred = project_rigid(s.obj, pred, s.obj_mask, s.rigid)
         return Prediction(pred)

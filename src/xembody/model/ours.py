@@ -30,7 +30,7 @@ from torch import nn
 from xembody.graph import Neighbors, knn_within
 from xembody.model.base import Prediction, Scene, WorldModel, masked_mean
 from xembody.model.mlp import mlp
-from xembody.model.rigid import rigid_fit
+from xembody.model.rigid import project_rigid
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class OursModel(WorldModel):
         h_hand = self.encode_hand(torch.cat([(s.hand - centre) / r, s.action / cfg.action_scale], -1))
         ho = knn_within(s.obj, s.hand, r, cfg.k_hand, s.obj_mask, s.hand_mask)
         oo = knn_within(s.obj, s.obj, r, cfg.k_object, s.obj_mask, s.obj_mask, exclude_self=True)
-        e_ho, e_oo = _edge_geometry(s.obj, s.hand, ho, r), _edge_geometry(s.obj, s.obj, oo, r)
+        e_ho, e_oo = edge_geometry(s.obj, s.hand, ho, r), edge_geometry(s.obj, s.obj, oo, r)
         for i in range(cfg.steps):
             parts = [
                 h_obj,
@@ -120,9 +120,8 @@ class OursModel(WorldModel):
             aux["kl"] = cfg.vae_beta * _masked_mean_scalar(kl, s.obj_mask)
         delta = self.decode(z) * cfg.output_scale * s.obj_mask[..., None]
         pred = s.obj + delta
-        if cfg.rigid_head and bool(s.rigid.any()):
-            fitted = rigid_fit(s.obj, pred, s.obj_mask)
-            pred = torch.where(s.rigid[:, None, None], fitted, pred)
+        if cfg.rigid_head:
+            pred = project_rigid(s.obj, pred, s.obj_mask, s.rigid)
         if obj_next is not None and (cfg.contrastive or cfg.inverse):
             aux.update(self._auxiliary(s, centre, pred, obj_next))
         return Prediction(pred, aux)
@@ -143,7 +142,7 @@ class OursModel(WorldModel):
         return out
 
 
-def _edge_geometry(receivers: torch.Tensor, senders: torch.Tensor, nb: Neighbors, r: float) -> torch.Tensor:
+def edge_geometry(receivers: torch.Tensor, senders: torch.Tensor, nb: Neighbors, r: float) -> torch.Tensor:
     """Offset / radius and distance / radius of every edge, (B, R, k, 4)."""
     offset = (nb.gather(senders) - receivers[:, :, None]) / r
     return torch.cat([offset, offset.norm(dim=-1, keepdim=True)], -1)

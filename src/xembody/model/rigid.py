@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from xembody.model.base import masked_mean
+from xembody.embodiments.kinematics import kabsch
 
 
 def rigid_fit(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -12,12 +12,15 @@ def rigid_fit(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Ten
 
     Only real particles (mask (B, N)) count. Differentiable; a reflection is never returned.
     """
-    cx, cy = masked_mean(x, mask), masked_mean(y, mask)
-    w = mask.to(x.dtype)[..., None]
-    cov = ((x - cx) * w).transpose(1, 2) @ (y - cy)  # (B, 3, 3)
-    u, _, vt = torch.linalg.svd(cov)
-    d = torch.sign(torch.linalg.det(vt.transpose(1, 2) @ u.transpose(1, 2)))
-    diag = torch.ones_like(cx[:, 0]).clone()
-    diag[:, 2] = d
-    rot = vt.transpose(1, 2) @ torch.diag_embed(diag) @ u.transpose(1, 2)  # (B, 3, 3)
-    return (x - cx) @ rot.transpose(1, 2) + cy
+    rot, t = kabsch(x, y, mask)
+    return x @ rot.transpose(1, 2) + t[:, None]
+
+
+def project_rigid(
+    obj: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor, rigid: torch.Tensor
+) -> torch.Tensor:
+    """Predictions `pred` (B, N, 3) for the samples whose object is rigid (rigid (B,)) replaced by the
+    rigid motion of `obj` (B, N, 3) that best matches them; the others unchanged."""
+    if not bool(rigid.any()):
+        return pred
+    return torch.where(rigid[:, None, None], rigid_fit(obj, pred, mask), pred)

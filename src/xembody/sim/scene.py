@@ -83,9 +83,7 @@ class Scene:
         m = self.model
         names = tuple(m.joint(j).name for j in range(hand.dof))
         assert names == hand.joint_names, "the hand's joints must come first in the scene"
-        self._link_ids = np.asarray(hand.link_ids)[hand.point_link]
-        assert [m.body(b).name for b in hand.link_ids] == list(hand.link_names)
-        self._local = hand.local_points.astype(np.float64)
+        assert [m.body(b).name for b in hand.link_ids] == list(hand.link_names)  # same body ids
         hand_bodies = set(hand.link_ids) | {m.body("wrist").id}
         self._hand_geom = np.array([m.geom_bodyid[g] in hand_bodies for g in range(m.ngeom)])
         self._table = m.geom(TABLE_GEOM).id
@@ -137,9 +135,7 @@ class Scene:
 
     def hand_points(self) -> np.ndarray:
         """Hand particles from MuJoCo's link poses, (Nh, 3)."""
-        d = self.data
-        rot = d.xmat[self._link_ids].reshape(-1, 3, 3)
-        return np.einsum("nij,nj->ni", rot, self._local) + d.xpos[self._link_ids]
+        return self.hand.points_in(self.data)
 
     def object_points(self) -> np.ndarray:
         """Object particles, (No, 3)."""

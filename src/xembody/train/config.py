@@ -9,6 +9,11 @@ from typing import Literal
 from xembody.model import MODELS, JointConfig, OursConfig, PaperConfig, WorldModel
 
 
+def names(comma_separated: str) -> list[str]:
+    """'a,b,,c' -> ['a', 'b', 'c'] (the CLI's form for lists of hands and tasks)."""
+    return [n for n in comma_separated.split(",") if n]
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Train a world model on episode datasets with a multi-step unrolled loss."""
@@ -47,11 +52,11 @@ class TrainConfig:
 
     @property
     def hand_list(self) -> list[str]:
-        return [h for h in self.hands.split(",") if h]
+        return names(self.hands)
 
     @property
     def task_list(self) -> list[str]:
-        return [t for t in self.tasks.split(",") if t]
+        return names(self.tasks)
 
     @property
     def model_config(self) -> OursConfig | PaperConfig | JointConfig:

@@ -12,6 +12,8 @@ import torch
 
 from xembody.data.dataset import EpisodeWindows, collate
 from xembody.train.checkpoint import load_model
+from xembody.train.config import names
+from xembody.train.loop import predict
 from xembody.train.losses import chamfer, exact_emd, mse
 from xembody.train.plots import prediction_plot
 
@@ -38,16 +40,14 @@ class EvalConfig:
 @torch.no_grad()
 def evaluate(cfg: EvalConfig) -> dict:
     model, payload = load_model(cfg.model)
-    hands = [h for h in cfg.hands.split(",") if h] or None
+    hands = names(cfg.hands) or None
     ds = EpisodeWindows(cfg.data, cfg.horizon, hands)
     windows = _spread(ds, cfg.stride)[: cfg.max_windows]
     one, per_step, cd, emd, dist, still = [], [], [], [], [], []
     first = None
     for chunk in np.array_split(windows, max(1, -(-len(windows) // cfg.batch_size))):
         b = collate([ds[int(i)] for i in chunk])
-        pred, _ = model.rollout(
-            b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"], qpos=b.get("qpos")
-        )
+        pred, _ = predict(model.rollout, b)
         true, m = b["object"][:, 1:], b["object_mask"]
         one.append(mse(pred[:, 0], true[:, 0], m).item() * len(chunk))
         start = b["object"][:, 0]  # the baseline that predicts no motion at all
@@ -99,6 +99,4 @@ def evaluate(cfg: EvalConfig) -> dict:
 
 def _spread(ds: EpisodeWindows, stride: int) -> np.ndarray:
     """Window indices every `stride` frames within each episode."""
-    return np.concatenate(
-        [np.arange(a, b, stride) for a, b in zip(ds._start[:-1], ds._start[1:], strict=True)]
-    )
+    return np.concatenate([np.asarray(ds.windows_of(e)[::stride]) for e in range(len(ds.names))])

@@ -38,6 +38,16 @@ class Unroll(torch.nn.Module):
         return self.model.rollout(*args, **kwargs)
 
 
+def predict(rollout, batch: dict, start: torch.Tensor | None = None, obj_true: torch.Tensor | None = None):
+    """Unroll `rollout` (a model's, or a DDP-wrapped `Unroll`) over a collated batch's hand motion from
+    `start` (default: its first object frame). Returns predicted objects (B, H, No, 3) and aux losses."""
+    b = batch
+    start = b["object"][:, 0] if start is None else start
+    return rollout(
+        b["hand"], start, b["hand_mask"], b["object_mask"], b["rigid"], obj_true=obj_true, qpos=b.get("qpos")
+    )
+
+
 def unroll_loss(
     model: WorldModel, batch: dict, cfg: TrainConfig, noise: torch.Generator | None = None, unroll=None
 ):
@@ -45,13 +55,11 @@ def unroll_loss(
 
     `unroll`: what runs the rollout (a DDP-wrapped `Unroll` in distributed training); default the model's.
     """
-    hand, obj, hm, om = batch["hand"], batch["object"], batch["hand_mask"], batch["object_mask"]
+    obj, om = batch["object"], batch["object_mask"]
     start = obj[:, 0]
     if cfg.noise_std > 0 and noise is not None:
         start = start + cfg.noise_std * torch.randn(start.shape, generator=noise)
-    pred, aux = (unroll or model.rollout)(
-        hand, start, hm, om, batch["rigid"], obj_true=obj[:, 1:], qpos=batch.get("qpos")
-    )
+    pred, aux = predict(unroll or model.rollout, batch, start, obj_true=obj[:, 1:])
     true = obj[:, 1:]
     scale = model.cfg.output_scale**2  # losses in units of (1 cm)^2: O(1) numbers
     if cfg.loss == "mse":
@@ -72,9 +80,7 @@ def validate(model: WorldModel, batches: list[dict]) -> dict[str, float]:
     model.eval()
     one, last = [], []
     for b in batches:
-        pred, _ = model.rollout(
-            b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"], qpos=b.get("qpos")
-        )
+        pred, _ = predict(model.rollout, b)
         m = b["object_mask"]
         one.append(mse(pred[:, 0], b["object"][:, 1], m).item())
         last.append(mse(pred[:, -1], b["object"][:, -1], m).item())
@@ -84,7 +90,7 @@ def validate(model: WorldModel, batches: list[dict]) -> dict[str, float]:
 
 def split(ds: EpisodeWindows) -> tuple[np.ndarray, np.ndarray]:
     """Window indices for training and validation, by episode."""
-    episode = np.searchsorted(ds._start, np.arange(len(ds)), side="right") - 1
+    episode = ds.episode_of(np.arange(len(ds)))
     held = episode % VAL_EVERY_EPISODE == VAL_EVERY_EPISODE - 1
     train, val = np.flatnonzero(~held), np.flatnonzero(held)
     return (train, val) if len(train) else (val, val)
