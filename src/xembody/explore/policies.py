@@ -139,12 +139,12 @@ class PushPolicy(Policy):
     name = "push"
 
     def segment(self, toward: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-        """(start targets, end targets, safe wrist height) of one push.
+        """(start targets, end targets, safe wrist height) of one random push.
 
         `toward`: a direction (2,) to push roughly along, e.g. from where the hand already is, so the
         hand need not travel around the object; pushes bend back toward the table centre.
         """
-        rng, obj = self.rng, self.scene.obj
+        rng = self.rng
         centre = self.object_centre()[:2]
         if toward is None:
             phi = rng.uniform(-np.pi, np.pi)
@@ -152,18 +152,43 @@ class PushPolicy(Policy):
             phi = np.arctan2(toward[1], toward[0]) + rng.normal(0.0, 0.6)
         if np.linalg.norm(centre) > 0.15:  # far out: push back toward the middle of the table
             phi = np.arctan2(-centre[1], -centre[0]) + rng.normal(0.0, 0.4)
-        u, w = np.array([np.cos(phi), np.sin(phi)]), np.array([-np.sin(phi), np.cos(phi)])
         rot = self.turn((0.0, 0.7))
         closure = rng.uniform(0.0, 0.6, self.hand.n_ctrl)
+        offset, height = rng.uniform(-0.5, 0.5), rng.uniform(0.1, 0.4)
+        return self.push(phi, rot, closure, offset, height, rng.uniform(0.1, 0.2))
+
+    def push(
+        self, phi: float, rot: np.ndarray, closure: np.ndarray, offset: float, height: float, length: float
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """(start targets, end targets, safe wrist height) of the push along direction `phi` (rad) with
+        the wrist turned to `rot` and the fingers at `closure`; the hand's foremost low particle starts
+        just short of the object, `offset` (fraction of the object's radius) beside its centre line, at
+        `height` (fraction of the object's height), and ends `length` (m) past the centre."""
+        obj = self.scene.obj
+        centre = self.object_centre()[:2]
+        u, w = np.array([np.cos(phi), np.sin(phi)]), np.array([-np.sin(phi), np.cos(phi)])
         rel = relative_points(self.hand, rot, self.frame.ctrl(closure))
         low = lowest_layer(rel, 0.015)
         lead = low[np.argmax(low[:, :2] @ u)]  # the hand's foremost low particle leads the push
-        aim = centre + w * rng.uniform(-0.5, 0.5) * obj.radius
-        z = 0.004 + rng.uniform(0.1, 0.4) * obj.height - rel[:, 2].min()
+        aim = centre + w * offset * obj.radius
+        z = 0.004 + height * obj.height - rel[:, 2].min()
         a = np.array([*(aim - u * (obj.radius + 0.005) - lead[:2]), z])
-        b = np.array([*(aim + u * rng.uniform(0.1, 0.2) - lead[:2]), z])
+        b = np.array([*(aim + u * length - lead[:2]), z])
         safe = self.object_top() + 0.02 - rel[:, 2].min()
         return self.targets(rot, closure, a), self.targets(rot, closure, b), safe
+
+    def approach(self, current: np.ndarray, a: np.ndarray, safe: float) -> np.ndarray:
+        """Queue the way from `current` to push start `a`: back off and up a little, turn, come in again
+        (lifting over the object when the way crosses it). Returns the targets reached."""
+        away = self.scene.hand_points()[:, :2].mean(0) - self.object_centre()[:2]
+        back = current.copy()
+        back[:2] += 0.02 * away / max(np.linalg.norm(away), 1e-6)
+        back[2] = max(current[2], safe) if self._crosses(current, a) else current[2] + 0.01
+        over = a.copy()
+        over[2] = back[2]
+        for w in (back, over, a):
+            current = self.move(current, w, transit=True)
+        return current
 
     def start(self) -> np.ndarray:
         self.first = self.segment()
@@ -176,14 +201,7 @@ class PushPolicy(Policy):
         else:
             away = self.scene.hand_points()[:, :2].mean(0) - self.object_centre()[:2]
             a, b, safe = self.segment(toward=-away)
-            # Back off and up a little, turn, and come in again: short moves, no travel around the object.
-            back = current.copy()
-            back[:2] += 0.02 * away / max(np.linalg.norm(away), 1e-6)
-            back[2] = max(current[2], safe) if self._crosses(current, a) else current[2] + 0.01
-            over = a.copy()
-            over[2] = back[2]
-            for w in (back, over, a):
-                current = self.move(current, w, transit=True)
+            current = self.approach(current, a, safe)
         # The push itself, with the fingers wandering within a bounded random walk.
         n0 = len(self.queue)
         self.move(current, b)

@@ -20,6 +20,7 @@ class MPPIConfig:
     iterations: int = 10
     temperature: float = 0.3  # lambda, in units of the samples' cost std: lower trusts the best more
     noise: float = 0.1  # std of the sampling noise, as a fraction of each action's range
+    correlation: float = 0.0  # AR(1) coefficient of the noise along the horizon: 0 white, ->1 smooth
     seed: int = 0
 
 
@@ -36,6 +37,8 @@ class MPPI:
     def __init__(self, cfg: MPPIConfig, low: torch.Tensor, high: torch.Tensor):
         if (high <= low).any():
             raise ValueError("every action needs high > low")
+        if not 0.0 <= cfg.correlation < 1.0:
+            raise ValueError(f"noise correlation must be in [0, 1), got {cfg.correlation}")
         self.cfg, self.low, self.high = cfg, low, high
         self.gen = torch.Generator().manual_seed(cfg.seed)
 
@@ -49,7 +52,7 @@ class MPPI:
         std = cfg.noise * (self.high - self.low)
         best, history = float("inf"), []
         for _ in range(cfg.iterations):
-            noise = torch.randn(cfg.samples, cfg.horizon, a, generator=self.gen) * std
+            noise = self.noise(a) * std
             noise[0] = 0.0  # the current mean is always a candidate
             samples = torch.clamp(mean + noise, self.low, self.high)
             c = cost(samples)
@@ -62,6 +65,19 @@ class MPPI:
             best = c.min().item()
             history.append(best)
         return PlanResult(mean, best, history)
+
+    def noise(self, a: int) -> torch.Tensor:
+        """Unit-variance noise (S, H, A), correlated along the horizon by an AR(1) process (colored
+        noise): consecutive steps of a sample tend to move the same way, as pushes do."""
+        cfg, rho = self.cfg, self.cfg.correlation
+        eps = torch.randn(cfg.samples, cfg.horizon, a, generator=self.gen)
+        if rho == 0.0:
+            return eps
+        out = torch.empty_like(eps)
+        out[:, 0] = eps[:, 0]
+        for h in range(1, cfg.horizon):
+            out[:, h] = rho * out[:, h - 1] + (1 - rho**2) ** 0.5 * eps[:, h]
+        return out
 
     @staticmethod
     def shift(actions: torch.Tensor, steps: int = 1) -> torch.Tensor:
