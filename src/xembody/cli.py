@@ -12,6 +12,7 @@ import tyro
 
 from xembody.data.collect import CollectConfig
 from xembody.errors import XembodyError
+from xembody.planning.config import PlanConfig
 from xembody.train.config import TrainConfig
 from xembody.train.evaluate import EvalConfig
 
@@ -198,6 +199,24 @@ def evaluate(cfg: EvalConfig) -> int:
     return 0
 
 
+def plan(cfg: PlanConfig) -> int:
+    from xembody.planning.run import plan as run
+
+    try:
+        s = run(cfg)
+    except KeyboardInterrupt:
+        print(f"interrupted; finished episodes are kept in {cfg.out}: re-run to resume", file=sys.stderr)
+        return 130
+    errs = {k: round(v, 4) for k, v in s.items() if k.startswith("final_")}
+    print(
+        f"{s['hand']} {cfg.task} ({s['dynamics']}, planner {cfg.planner}): "
+        f"success {s['success_rate']:.0%} of {s['episodes']}, "
+        f"{s['seconds_per_update_mean']:.2f} s per update, final errors {errs}"
+    )
+    print(f"summary: {cfg.out / 'summary.json'}  videos: {cfg.out}/episode-*.{cfg.video}")
+    return 0
+
+
 def video(args: VideoArgs) -> int:
     from xembody.data.replay import render_episode
 
@@ -213,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         | Annotated[VideoArgs, tyro.conf.subcommand("video", description=VideoArgs.__doc__)]
         | Annotated[TrainConfig, tyro.conf.subcommand("train", description=TrainConfig.__doc__)]
         | Annotated[EvalConfig, tyro.conf.subcommand("evaluate", description=EvalConfig.__doc__)]
+        | Annotated[PlanConfig, tyro.conf.subcommand("plan", description=PlanConfig.__doc__)]
         | Annotated[DemoArgs, tyro.conf.subcommand("demo", description=DemoArgs.__doc__)]
     )
     args = tyro.cli(verbs, args=argv, prog="xembody", config=(tyro.conf.OmitSubcommandPrefixes,))  # type: ignore[arg-type]
@@ -223,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         VideoArgs: video,
         TrainConfig: train,
         EvalConfig: evaluate,
+        PlanConfig: plan,
         DemoArgs: demo,
     }
     try:

@@ -36,10 +36,11 @@ class LearnedDynamics:
 
     def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
         S = ctrl.shape[0]
-        hand = self.hand_points(ctrl)
-        obj = obj.to(hand.dtype).expand(S, -1, -1)
+        dtype = next(self.model.parameters()).dtype  # FK in the caller's precision, the network in its own
+        hand = self.hand_points(ctrl).to(dtype)
+        obj = obj.to(dtype).expand(S, -1, -1)
         hand_mask = torch.ones(hand.shape[0], hand.shape[2], dtype=torch.bool)
         obj_mask = torch.ones(S, obj.shape[1], dtype=torch.bool)
         rigid = torch.full((S,), self.rigid)
         pred, _ = self.model.rollout(hand, obj, hand_mask, obj_mask, rigid)
-        return pred
+        return pred.to(ctrl.dtype)

@@ -1,4 +1,4 @@
-"""One closed-loop planning episode in MuJoCo: reset, set a goal, plan and execute until the goal is reached."""
+"""One closed-loop planning episode in MuJoCo: plan, execute, look again, until the goal is reached."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from xembody.explore.hand_frame import HandFrame, euler_xyz, relative_points
 from xembody.explore.policies import lowest_layer
 from xembody.planning.goals import Goal, errors
-from xembody.planning.mpc import MPC, Update
+from xembody.planning.mpc import Planner, Update
 from xembody.sim.scene import Scene
 
 HOVER = 0.02  # m between the hand's lowest particles and the object's top at the start
@@ -51,7 +51,7 @@ class PlanEpisode:
 
 def run_plan_episode(
     scene: Scene,
-    mpc: MPC,
+    planner: Planner,
     goal: Goal,
     max_updates: int,
     on_frame: Callable[[Scene, Update | None], None] | None = None,
@@ -64,7 +64,7 @@ def run_plan_episode(
     ep = PlanEpisode(False, 0, 0, errors(scene, goal))
     prev = scene.object_points()
     for _ in range(max_updates):
-        upd = mpc.update(scene.ctrl(), prev)
+        upd = planner.update(scene.ctrl(), prev)
         ep.seconds_per_update.append(upd.seconds)
         ep.updates += 1
         for target in upd.targets:

@@ -38,7 +38,9 @@ def check_points(points: np.ndarray, n: int, where: str) -> np.ndarray:
     """Goal particles must be finite, (n, 3), on the table and within the workspace."""
     p = np.asarray(points, dtype=np.float64)
     if p.shape != (n, 3):
-        raise XembodyError(f"{where}: goal points must have shape ({n}, 3) (the object's particles), got {p.shape}")
+        raise XembodyError(
+            f"{where}: goal points must have shape ({n}, 3), the object's particles; got {p.shape}"
+        )
     if not np.isfinite(p).all():
         raise XembodyError(f"{where}: goal points contain NaN or Inf")
     if p[:, 2].min() < -0.005 or np.abs(p[:, :2]).max() > WORKSPACE:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -52,6 +53,12 @@ def step_bounds(hand: Embodiment, limits: StepLimits) -> torch.Tensor:
     b = limits.closure * (hi - lo)
     b[:3], b[3:6] = limits.translation, limits.rotation
     return torch.as_tensor(b, dtype=torch.float64)
+
+
+class Planner(Protocol):
+    def update(self, ctrl: np.ndarray, obj: np.ndarray) -> Update:
+        """ctrl (n_ctrl,) the targets now; obj (No, 3) the object particles now -> what to execute."""
+        ...
 
 
 @dataclass

@@ -10,6 +10,18 @@ import numpy as np
 
 from xembody.sim.scene import Scene
 
+MARKER_RADIUS = 0.003  # m
+MARKER_RGBA = np.array([0.1, 0.85, 0.2, 0.9], np.float32)
+
+
+def add_spheres(scn: mujoco.MjvScene, points: np.ndarray, radius: float, rgba: np.ndarray) -> None:
+    """Append spheres at `points` (N, 3) to a scene about to be rendered (as many as it has room for)."""
+    eye = np.eye(3).flatten()
+    size = np.array([radius, 0.0, 0.0])
+    for p in points[: scn.maxgeom - scn.ngeom]:
+        mujoco.mjv_initGeom(scn.geoms[scn.ngeom], mujoco.mjtGeom.mjGEOM_SPHERE, size, p, eye, rgba)
+        scn.ngeom += 1
+
 
 class SceneCamera:
     """A fixed camera looking down at the table centre at 45 degrees; renders (H, W, 3) uint8 frames."""
@@ -23,8 +35,11 @@ class SceneCamera:
         self.cam.distance, self.cam.azimuth, self.cam.elevation = distance, 135.0, -35.0
         self.frames: list[np.ndarray] = []
 
-    def __call__(self, scene: Scene) -> None:
+    def __call__(self, scene: Scene, markers: np.ndarray | None = None) -> None:
+        """Render the scene now; `markers` (N, 3) are drawn as small green spheres (e.g. a goal)."""
         self.renderer.update_scene(scene.data, self.cam)
+        if markers is not None:
+            add_spheres(self.renderer.scene, markers, MARKER_RADIUS, MARKER_RGBA)
         self.frames.append(self.renderer.render().copy())
 
     def close(self) -> None:

@@ -1,0 +1,145 @@
+"""`xembody plan`: closed-loop planning episodes in MuJoCo with a trained model (or MuJoCo as the oracle),
+a video per episode with the goal drawn, and a JSON summary. Episodes already done are kept on re-runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from xembody.errors import XembodyError
+from xembody.explore import StepLimits, episode_rng, hand_frame, run_episode
+from xembody.explore.hand_frame import HandFrame
+from xembody.planning.config import ORACLE, PlanConfig
+from xembody.planning.dynamics import Dynamics, LearnedDynamics
+from xembody.planning.episode import PlanEpisode, hover_ctrl, run_plan_episode
+from xembody.planning.goals import Goal, box_goal, load_goal_points
+from xembody.planning.mpc import MPC, PLANNERS, Planner
+from xembody.planning.mujoco_dynamics import MujocoDynamics
+from xembody.planning.primitives import PressPlanner, PrimitiveConfig, PushPlanner
+from xembody.sim.objects import RigidObject
+from xembody.sim.scene import Scene
+from xembody.sim.tasks import make_scene
+
+
+def _primitives(
+    cfg: PlanConfig, dyn: Dynamics, scene: Scene, frame: HandFrame, goal: Goal, i: int
+) -> Planner:
+    rigid = isinstance(scene.obj, RigidObject)
+    pc = PrimitiveConfig(
+        candidates=cfg.candidates, shape="particles" if rigid else "chamfer_emd", seed=cfg.seed * 100_003 + i
+    )
+    cls = PushPlanner if rigid else PressPlanner
+    return cls(pc, dyn, scene, frame, goal.points, StepLimits())
+
+
+def make_planner(
+    cfg: PlanConfig, dyn: Dynamics, scene: Scene, frame: HandFrame, goal: Goal, i: int
+) -> Planner:
+    if cfg.planner == "ours":
+        return _primitives(cfg, dyn, scene, frame, goal, i)
+    if cfg.planner not in PLANNERS:
+        raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
+    pc = PLANNERS[cfg.planner]
+    pc = replace(pc, mppi=replace(pc.mppi, seed=cfg.seed * 100_003 + i))
+    if not isinstance(scene.obj, RigidObject):
+        pc = replace(pc, cost=replace(pc.cost, shape="chamfer_emd"))
+    return MPC(pc, dyn, scene.hand, goal.points)
+
+
+def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
+    if cfg.model == ORACLE:
+        return MujocoDynamics(scene)
+    from xembody.train.checkpoint import load_model
+
+    model, _ = load_model(cfg.model)
+    return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject))
+
+
+def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
+    """The goal of episode i, from the scene's start state."""
+    if isinstance(scene.obj, RigidObject):
+        return box_goal(scene, cfg.goal_yaw, cfg.goal_shift)
+    n = len(scene.object_points())
+    if cfg.goal_points is not None:
+        return load_goal_points(cfg.goal_points, n)
+    return Goal(press_goal(cfg, i))
+
+
+def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
+    """A reachable plasticine goal: where `goal_hand`'s exploration presses leave the same block."""
+    other = make_scene(cfg.goal_hand, cfg.task, seed=0)
+    ep = run_episode(other, hand_frame(other.hand), "press", cfg.goal_frames, episode_rng(cfg.seed, i))
+    return ep.arrays["object_points"][-1].astype(np.float64)
+
+
+def plan(cfg: PlanConfig) -> dict:
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    if cfg.video not in ("mp4", "gif", "none"):
+        raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
+    scene = make_scene(cfg.hand, cfg.task, seed=0)  # seed 0: the particle layout of the training data
+    frame = hand_frame(scene.hand)
+    dyn = make_dynamics(cfg, scene)
+    done = cfg.out / "episodes"
+    done.mkdir(parents=True, exist_ok=True)
+    results = []
+    for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):
+        path = done / f"{i:03d}.json"
+        if path.exists():
+            results.append(json.loads(path.read_text()))
+            continue
+        scene.reset(episode_rng(cfg.seed, i))
+        scene.set_hand(hover_ctrl(scene, frame))
+        goal = make_goal(cfg, scene, i)
+        planner = make_planner(cfg, dyn, scene, frame, goal, i)
+        ep, video = _episode(cfg, scene, planner, goal, i)
+        row = {"episode": i, **ep.summary(), "video": video, "trace": ep.trace}
+        _write_json(path, row)
+        results.append(row)
+    summary = _summary(cfg, scene, results)
+    _write_json(cfg.out / "summary.json", summary)
+    return summary
+
+
+def _episode(
+    cfg: PlanConfig, scene: Scene, planner: Planner, goal: Goal, i: int
+) -> tuple[PlanEpisode, str | None]:
+    if cfg.video == "none":
+        return run_plan_episode(scene, planner, goal, cfg.max_updates), None
+    from xembody.sim.video import SceneCamera, write_video
+
+    cam = SceneCamera(scene)
+    try:
+        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, lambda s, _: cam(s, goal.points))
+        path = write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10)
+    finally:
+        cam.close()
+    return ep, str(path)
+
+
+def _summary(cfg: PlanConfig, scene: Scene, rows: list[dict]) -> dict:
+    keys = [k for k in ("yaw_error_deg", "position_error_m", "shape_error") if k in rows[0]]
+    times = [r["seconds_per_update"] for r in rows]
+    return {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "hand": scene.hand.name,
+        "dynamics": "mujoco (oracle)" if cfg.model == ORACLE else "learned",
+        "episodes": len(rows),
+        "success_rate": float(np.mean([r["success"] for r in rows])),
+        **{f"final_{k}_mean": float(np.mean([r[k] for r in rows])) for k in keys},
+        "seconds_per_update_mean": float(np.mean(times)),
+        "updates_mean": float(np.mean([r["updates"] for r in rows])),
+        "unstable": sum(r["unstable"] is not None for r in rows),
+        "per_episode": [{k: v for k, v in r.items() if k != "trace"} for r in rows],
+    }
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
