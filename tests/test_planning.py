@@ -1,9 +1,20 @@
-"""MPPI on toy problems with known optima."""
+"""Planning: MPPI on toy problems, goals and costs, MuJoCo as dynamics, closed-loop episodes, the CLI."""
 
+import json
+
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
+from xembody.errors import XembodyError
+from xembody.explore import episode_rng, hand_frame
 from xembody.planning import MPPI, MPPIConfig
+from xembody.planning.costs import CostConfig, plan_cost, shape_distance
+from xembody.planning.episode import hover_ctrl, run_plan_episode
+from xembody.planning.goals import box_goal, check_points, errors, rigid_errors
+from xembody.planning.mujoco_dynamics import MujocoDynamics
+from xembody.sim.tasks import make_scene
 
 
 def test_mppi_finds_the_minimum_of_a_quadratic():
@@ -72,3 +83,241 @@ def test_learned_dynamics_rolls_out_the_model_on_fk_particles(hands):
         ref, _ = model.rollout(hp, obj.expand(4, -1, -1), *ones, torch.ones(4, dtype=torch.bool))
     assert out.shape == (4, 2, 100, 3)
     torch.testing.assert_close(out, ref)
+
+
+def test_colored_noise_is_correlated_along_the_horizon():
+    mppi = MPPI(MPPIConfig(samples=4000, horizon=3, correlation=0.8), -torch.ones(2), torch.ones(2))
+    n = mppi.noise(2)
+    assert abs(n.std().item() - 1.0) < 0.05  # still unit variance
+    lag1 = (n[:, 1:] * n[:, :-1]).mean().item()
+    assert abs(lag1 - 0.8) < 0.05
+    with pytest.raises(ValueError, match="correlation"):
+        MPPI(MPPIConfig(correlation=1.0), -torch.ones(1), torch.ones(1))
+
+
+# --- goals, costs and closed-loop planning in MuJoCo -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def box_scene():
+    scene = make_scene("franka_hand", "box")
+    return scene, hand_frame(scene.hand)
+
+
+def _start(scene, frame, index=0):
+    scene.reset(episode_rng(0, index))
+    scene.set_hand(hover_ctrl(scene, frame))
+
+
+def test_box_goal_is_the_start_pose_turned_and_errors_respect_symmetry(box_scene):
+    scene, frame = box_scene
+    _start(scene, frame)
+    goal = box_goal(scene, 45.0)
+    yaw, pos = rigid_errors(scene, goal)
+    assert yaw == pytest.approx(45.0, abs=1e-6) and pos < 1e-3  # turned about the particles' centre
+    assert errors(scene, goal)["success"] is False
+    assert errors(scene, box_goal(scene, 0.0))["success"] is True
+    half_turn = box_goal(scene, 180.0)  # a box turned half a turn is the same box
+    assert rigid_errors(scene, half_turn)[0] == pytest.approx(0.0, abs=1e-6)
+    assert goal.points.shape == scene.object_points().shape
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"yaw_deg": 270.0}, "unreachable"),
+        ({"yaw_deg": float("nan")}, "unreachable"),
+        ({"shift": (0.5, 0.0)}, "unreachable"),
+    ],
+)
+def test_unreachable_box_goals_are_rejected(box_scene, kwargs, message):
+    scene, frame = box_scene
+    _start(scene, frame)
+    with pytest.raises(XembodyError, match=message):
+        box_goal(scene, **kwargs)
+
+
+def test_bad_goal_clouds_are_rejected(tmp_path):
+    from xembody.planning.goals import load_goal_points
+
+    good = np.zeros((100, 3)) + [0.0, 0.0, 0.02]
+    assert check_points(good, 100, "g").shape == (100, 3)
+    with pytest.raises(XembodyError, match=r"shape \(100, 3\)"):
+        check_points(good[:50], 100, "g")
+    bad = good.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(XembodyError, match="NaN"):
+        check_points(bad, 100, "g")
+    with pytest.raises(XembodyError, match="workspace"):
+        check_points(good + [0.0, 0.0, -0.5], 100, "g")
+    with pytest.raises(XembodyError, match="cannot read"):
+        load_goal_points(tmp_path / "missing.npy", 100)
+    (tmp_path / "junk.npy").write_bytes(b"not numpy")
+    with pytest.raises(XembodyError, match="junk.npy"):
+        load_goal_points(tmp_path / "junk.npy", 100)
+
+
+def test_costs_vanish_at_the_goal_and_penalise_what_they_should():
+    g = torch.Generator().manual_seed(0)
+    goal = torch.rand(60, 3, generator=g, dtype=torch.float64) * 0.05
+    at_goal = goal.expand(2, 3, -1, -1)
+    assert shape_distance(at_goal, goal, "particles").abs().max() < 1e-12
+    assert shape_distance(at_goal, goal, "chamfer_emd").abs().max() < 2e-3  # Sinkhorn's blur
+    shifted = at_goal + torch.tensor([0.01, 0.0, 0.0], dtype=torch.float64)
+    assert shape_distance(shifted, goal, "particles")[0, 0] == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="unknown shape cost"):
+        shape_distance(at_goal, goal, "hausdorff")
+    # Hand terms: touching the object costs no reach; below the table and beyond the ranges cost.
+    ctrl = torch.zeros(2, 4, 1, dtype=torch.float64)
+    lo, hi, step = (torch.tensor([v], dtype=torch.float64) for v in (-1.0, 1.0, 0.5))
+    hand = goal[:5].expand(2, 3, -1, -1).clone()
+    cfg = CostConfig(shape="particles")
+    base = plan_cost(cfg, at_goal, hand, ctrl, goal, lo, hi, step)
+    assert base.abs().max() < 1e-12
+    hand[1, :, :, 2] = -0.01
+    ctrl[1, 2:] = 2.0
+    worse = plan_cost(cfg, at_goal, hand, ctrl, goal, lo, hi, step)
+    assert worse[0] < 1e-12 and worse[1] > cfg.table * 0.01 + cfg.limits * 0.5
+
+
+def test_mujoco_dynamics_predicts_exactly_what_the_scene_does(box_scene):
+    scene, frame = box_scene
+    _start(scene, frame, 1)
+    dyn = MujocoDynamics(scene)
+    now = torch.as_tensor(scene.ctrl())
+    ctrl = now.expand(3, 4, -1).clone()
+    ctrl[:, 1:, 2] -= torch.tensor([0.0, 0.01, 0.02])[:, None] * torch.arange(1, 4)  # three descents
+    before = scene.data.qpos.copy()
+    pred = dyn.rollout(ctrl, torch.as_tensor(scene.object_points()))
+    assert np.array_equal(scene.data.qpos, before)  # the scene itself is untouched
+    for t in range(3):
+        scene.step(ctrl[2, t + 1].numpy())
+    np.testing.assert_array_equal(pred[2, -1].numpy(), scene.object_points())
+    dyn.close()
+
+
+def test_planning_with_mujoco_dynamics_turns_a_box_most_of_the_way(box_scene):
+    """The oracle upper bound, small: a gripper, 24 candidate pushes per update, at most 6 pushes."""
+    from xembody.explore import StepLimits
+    from xembody.planning.primitives import PrimitiveConfig, PushPlanner
+
+    scene, frame = box_scene
+    _start(scene, frame, 0)
+    goal = box_goal(scene, 30.0)
+    dyn = MujocoDynamics(scene)
+    planner = PushPlanner(PrimitiveConfig(candidates=24), dyn, scene, frame, goal.points, StepLimits())
+    ep = run_plan_episode(scene, planner, goal, max_updates=6)
+    dyn.close()
+    assert ep.unstable is None
+    yaw = [e["yaw_error_deg"] for e in ep.trace]
+    assert min(yaw) < 10.0, yaw  # from 30 degrees
+    assert min(e["position_error_m"] for e in ep.trace) < 0.02
+
+
+class FollowWrist:
+    """A differentiable toy world: the object moves with the wrist's horizontal motion (a carried object)."""
+
+    def rollout(self, ctrl, obj):
+        shift = torch.zeros(*ctrl.shape[:2], 3, dtype=ctrl.dtype)
+        shift[..., :2] = ctrl[:, :, :2] - ctrl[:, :1, :2]
+        return obj.to(ctrl.dtype) + shift[:, 1:, None, :]
+
+
+@pytest.mark.parametrize("name", ["paper", "mppi"])
+def test_mpc_in_actuator_space_reaches_a_goal_through_fk(hands, name):
+    """MPC over per-step target changes, with the hand's FK in the cost, moves a toy object 4 cm."""
+    from dataclasses import replace
+
+    from xembody.planning.mpc import MPC, PLANNERS
+
+    hand = hands["franka_hand"]
+    obj = np.random.default_rng(0).uniform(-0.03, 0.03, (40, 3)) + [0.0, 0.0, 0.03]
+    goal = obj + [0.04, 0.0, 0.0]
+    cfg = PLANNERS[name]
+    cfg = replace(
+        cfg, mppi=replace(cfg.mppi, samples=64), cost=replace(cfg.cost, shape="particles", reach=0.0)
+    )
+    mpc = MPC(cfg, FollowWrist(), hand, goal)
+    ctrl = hand.default_ctrl
+    ctrl[2] = 0.1
+    for _ in range(3):
+        upd = mpc.update(ctrl, obj)
+        assert upd.targets.shape == (cfg.execute, hand.n_ctrl)
+        obj = obj + [*(upd.targets[-1, :2] - ctrl[:2]), 0.0]
+        ctrl = upd.targets[-1]
+    assert np.linalg.norm(obj - goal, axis=1).mean() < 0.01  # 6 steps of at most 1.5 cm
+
+
+def test_gradient_refinement_lowers_the_plan_cost(hands):
+    from dataclasses import replace
+
+    from xembody.planning.mpc import MPC, PLANNERS
+
+    hand = hands["franka_hand"]
+    obj = np.zeros((10, 3)) + [0.0, 0.0, 0.03]
+    cfg = replace(PLANNERS["mppi"], grad_steps=0)
+    cfg = replace(
+        cfg, mppi=replace(cfg.mppi, samples=8, iterations=1), cost=replace(cfg.cost, shape="particles")
+    )
+    mpc = MPC(cfg, FollowWrist(), hand, obj + [0.03, 0.02, 0.0])
+    now = torch.as_tensor(hand.default_ctrl)
+    plan = torch.zeros(cfg.mppi.horizon, hand.n_ctrl, dtype=torch.float64)
+    with torch.no_grad():
+        before = float(mpc.cost(now, torch.as_tensor(obj), plan[None])[0])
+    refined = replace(cfg, grad_steps=20, grad_lr=0.1)
+    mpc.cfg = refined
+    better = mpc.refine(now, torch.as_tensor(obj), plan)
+    with torch.no_grad():
+        after = float(mpc.cost(now, torch.as_tensor(obj), better[None])[0])
+    assert after < 0.7 * before
+    assert (better.abs() <= mpc.step + 1e-12).all()  # still within the step bounds
+
+
+def test_plan_command_runs_episodes_writes_video_and_summary_and_resumes(tmp_path, capsys):
+    from xembody.cli import main
+
+    out = tmp_path / "plan"
+    argv = ["plan", "--model", "mujoco", "--hand", "franka_hand", "--episodes", "1", "--max-updates", "2"]
+    argv += ["--candidates", "8", "--video", "gif", "--out", str(out)]
+    assert main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["episodes"] == 1 and summary["dynamics"] == "mujoco (oracle)"
+    row = summary["per_episode"][0]
+    assert {"success", "yaw_error_deg", "position_error_m", "seconds_per_update"} <= set(row)
+    video = out / "episode-000.gif"
+    frames = Image.open(video)
+    assert frames.n_frames == row["steps"] + 1
+    frame = np.asarray(frames.convert("RGB"))
+    assert ((frame[..., 1] > 150) & (frame[..., 0] < 80) & (frame[..., 2] < 100)).sum() > 20  # goal drawn
+    assert "success" in capsys.readouterr().out
+    stamp = (out / "episodes" / "000.json").stat().st_mtime_ns
+    assert main(argv) == 0  # resumes: the finished episode is not planned again
+    assert (out / "episodes" / "000.json").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "nowhere"], "no trained model"),
+        (["--model", "mujoco", "--planner", "magic"], "unknown planner"),
+        (["--model", "mujoco", "--goal-yaw", "400"], "unreachable"),
+    ],
+)
+def test_plan_command_rejects_bad_input_in_one_line(tmp_path, capsys, extra, message):
+    from xembody.cli import main
+
+    argv = [
+        "plan",
+        "--hand",
+        "franka_hand",
+        "--episodes",
+        "1",
+        "--video",
+        "none",
+        "--out",
+        str(tmp_path),
+        *extra,
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1

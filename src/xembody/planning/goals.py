@@ -1,7 +1,7 @@
 """Goals for planning, checked before any planning starts, and how close a scene is to one.
 
 * Box (rigid objects): a goal pose, the start pose turned by a yaw (default 45 degrees) about the object's
-  centre and optionally shifted; its particles are the object's own particles at that pose. Success: yaw
+  origin and optionally shifted; its particles are the object's own particles at that pose. Success: yaw
   error under 10 degrees and position error under 2 cm (the paper's criteria). Yaw errors are taken modulo
   the object's symmetry (a box turned half a turn is the same box, and no point-cloud cost can tell).
 * Plasticine: a goal point cloud. A reachable one is made by another hand's press sequence from the same
@@ -54,18 +54,23 @@ def yaw_of(quat: np.ndarray) -> float:
     return float(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
 
 
+def check_pose_goal(yaw_deg: float, shift: tuple[float, float]) -> None:
+    if not np.isfinite(yaw_deg) or not -180.0 < yaw_deg <= 180.0:
+        raise XembodyError(f"goal yaw {yaw_deg} degrees is unreachable: give a turn in (-180, 180]")
+    if len(shift) != 2 or not np.isfinite(shift).all() or np.hypot(*shift) > MAX_GOAL_SHIFT:
+        raise XembodyError(f"goal shift {tuple(shift)} m is unreachable: keep it within {MAX_GOAL_SHIFT} m")
+
+
 def box_goal(scene: Scene, yaw_deg: float = 45.0, shift: tuple[float, float] = (0.0, 0.0)) -> Goal:
-    """The object's current pose turned by `yaw_deg` about its centre and shifted by `shift` (m)."""
+    """The object's current pose turned by `yaw_deg` about its origin (a box's centre, in the plane) and
+    shifted by `shift` (m)."""
     obj = scene.obj
     if not isinstance(obj, RigidObject):
         raise XembodyError(f"a yaw goal needs a rigid object, not {obj.name!r}")
-    if not np.isfinite(yaw_deg) or not -180.0 < yaw_deg <= 180.0:
-        raise XembodyError(f"goal yaw {yaw_deg} degrees is unreachable: give a turn in (-180, 180]")
-    if not np.isfinite(shift).all() or np.hypot(*shift) > MAX_GOAL_SHIFT:
-        raise XembodyError(f"goal shift {tuple(shift)} m is unreachable: keep it within {MAX_GOAL_SHIFT} m")
+    check_pose_goal(yaw_deg, shift)
     pose = obj.pose(scene.data)
     pts = obj.points(scene.data)
-    centre = pts.mean(0)
+    centre = np.array([pose[0], pose[1], 0.0])
     a = np.deg2rad(yaw_deg)
     rot = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0], [0.0, 0.0, 1.0]])
     goal_pts = (pts - centre) @ rot.T + centre + np.array([*shift, 0.0])

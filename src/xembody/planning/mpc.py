@@ -7,8 +7,9 @@ them with `plan_cost`, and returns the first `execute` targets. No inverse kinem
 targets -> the hand's FK -> particles is all that ties the planner to a hand.
 
 Two configurations (`PLANNERS`): `paper` (MPPI, 500 samples, horizon 4, 10 iterations, execute 2, as
-published) and `ours` (fewer samples, colored noise and a warm start from the previous plan, then a few
-gradient steps through the differentiable model and FK when the dynamics allow it).
+published) and `mppi` (fewer samples, colored noise and a warm start from the previous plan, then a few
+gradient steps through the differentiable model and FK when the dynamics allow it). The default planner of
+`xembody plan` is neither: it plans over whole contact primitives (`primitives.py`).
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ class PlannerConfig:
 
 PLANNERS: dict[str, PlannerConfig] = {
     "paper": PlannerConfig(MPPIConfig(samples=500, horizon=4, iterations=10, noise=0.25)),
-    "ours": PlannerConfig(
+    "mppi": PlannerConfig(
         MPPIConfig(samples=96, horizon=4, iterations=3, noise=0.25, correlation=0.7),
         warm_start=True,
-        grad_steps=0,
+        grad_steps=5,
     ),
 }
 

@@ -18,7 +18,7 @@ from xembody.explore.hand_frame import HandFrame
 from xembody.planning.config import ORACLE, PlanConfig
 from xembody.planning.dynamics import Dynamics, LearnedDynamics
 from xembody.planning.episode import PlanEpisode, hover_ctrl, run_plan_episode
-from xembody.planning.goals import Goal, box_goal, load_goal_points
+from xembody.planning.goals import Goal, box_goal, check_pose_goal, load_goal_points
 from xembody.planning.mpc import MPC, PLANNERS, Planner
 from xembody.planning.mujoco_dynamics import MujocoDynamics
 from xembody.planning.primitives import PressPlanner, PrimitiveConfig, PushPlanner
@@ -49,6 +49,8 @@ def make_planner(
     pc = replace(pc, mppi=replace(pc.mppi, seed=cfg.seed * 100_003 + i))
     if not isinstance(scene.obj, RigidObject):
         pc = replace(pc, cost=replace(pc.cost, shape="chamfer_emd"))
+    if isinstance(dyn, MujocoDynamics):  # no gradients through the simulator
+        pc = replace(pc, grad_steps=0)
     return MPC(pc, dyn, scene.hand, goal.points)
 
 
@@ -78,10 +80,20 @@ def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     return ep.arrays["object_points"][-1].astype(np.float64)
 
 
-def plan(cfg: PlanConfig) -> dict:
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+def check(cfg: PlanConfig) -> None:
+    """Reject bad settings before any episode starts."""
     if cfg.video not in ("mp4", "gif", "none"):
         raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
+    if cfg.planner != "ours" and cfg.planner not in PLANNERS:
+        raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
+    if cfg.episodes < 1 or cfg.max_updates < 1 or cfg.candidates < 1:
+        raise XembodyError("--episodes, --max-updates and --candidates must be positive")
+    check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
+
+
+def plan(cfg: PlanConfig) -> dict:
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    check(cfg)
     scene = make_scene(cfg.hand, cfg.task, seed=0)  # seed 0: the particle layout of the training data
     frame = hand_frame(scene.hand)
     dyn = make_dynamics(cfg, scene)
