@@ -26,8 +26,11 @@ def model_payload(model: WorldModel, step: int) -> dict:
 
 
 def load_model(run: str | Path) -> tuple[WorldModel, dict]:
-    """The trained model of a run directory (or a model.pt file), in eval mode, and its payload."""
-    path = Path(run)
+    """The trained model of a run directory, a model.pt file or a shipped checkpoint's name (e.g.
+    `box-5hands`, see `xembody.checkpoints`), in eval mode, and its payload."""
+    from xembody.checkpoints import SHIPPED
+
+    path = SHIPPED.get(str(run), Path(run))
     path = path / MODEL if path.is_dir() else path
     if not path.is_file():
         raise XembodyError(f"{path}: no trained model here (train one with `xembody train`)")

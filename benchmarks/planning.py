@@ -1,0 +1,102 @@
+"""Planning benchmark: the paper's planner configuration vs ours, same model, same states, a held-out hand.
+
+    python benchmarks/planning.py [--model box-5hands] [--hand leap] [--episodes 20] [--paper-episodes 2]
+
+1. Time per update on the same start states (object placed, hand hovering over it) for: `paper` (MPPI,
+   500 samples x horizon 4 x 10 iterations, executes 2 steps), `mppi` (our fast MPPI: 96 x 4 x 3, colored
+   noise, warm start, 5 gradient steps), `ours` (64 sampled contact primitives, executes one whole
+   primitive), all with the learned model; and `ours` with MuJoCo as the dynamics (the oracle).
+2. Success on the same box episodes (goal: turn 45 degrees; success: yaw < 10 deg and position < 2 cm) by
+   `xembody plan` itself, so results resume and land in the same summary format. The paper's
+   configuration costs ~30x more per update and needs ~8x more updates per episode (it executes 2 steps
+   per update), so it runs on fewer episodes (`--paper-episodes`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from xembody.explore import episode_rng, hand_frame
+from xembody.planning.config import ORACLE, PlanConfig
+from xembody.planning.episode import hover_ctrl
+from xembody.planning.goals import box_goal
+from xembody.planning.run import make_dynamics, make_planner, plan
+from xembody.sim.tasks import make_scene
+
+
+def time_updates(cfg: PlanConfig, states: int) -> dict:
+    """Mean and spread of one planner update's wall time over the first `states` episode starts."""
+    scene = make_scene(cfg.hand, cfg.task, seed=0)
+    frame, dyn = hand_frame(scene.hand), make_dynamics(cfg, scene)
+    seconds, steps = [], []
+    for i in range(states):
+        scene.reset(episode_rng(cfg.seed, i))
+        scene.set_hand(hover_ctrl(scene, frame))
+        goal = box_goal(scene, cfg.goal_yaw)
+        planner = make_planner(cfg, dyn, scene, frame, goal, i)
+        t0 = time.perf_counter()
+        upd = planner.update(scene.ctrl(), scene.object_points())
+        seconds.append(time.perf_counter() - t0)
+        steps.append(len(upd.targets))
+    return {
+        "seconds_per_update": float(np.mean(seconds)),
+        "seconds_min": float(np.min(seconds)),
+        "steps_per_update": float(np.mean(steps)),
+        "seconds_per_executed_step": float(np.sum(seconds) / np.sum(steps)),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="box-5hands")
+    ap.add_argument("--hand", default="leap")
+    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--paper-episodes", type=int, default=2)
+    ap.add_argument("--states", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=Path("runs/bench/planning"))
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    base = PlanConfig(model=args.model, hand=args.hand, video="none", max_updates=30)
+    runs = {
+        "paper": replace(base, planner="paper", episodes=args.paper_episodes, max_updates=120),
+        "mppi": replace(base, planner="mppi", episodes=0),
+        "ours": replace(base, planner="ours", episodes=args.episodes),
+        "ours (oracle)": replace(base, model=ORACLE, planner="ours", episodes=args.episodes),
+    }
+    table = {}
+    for name, cfg in runs.items():
+        table[name] = time_updates(cfg, args.states)
+        print(f"{name:>14}: {table[name]['seconds_per_update']:.2f} s per update", flush=True)
+    for name, cfg in runs.items():
+        if cfg.episodes:
+            s = plan(replace(cfg, out=args.out / name.replace(" (oracle)", "_oracle")))
+            table[name] |= {k: s[k] for k in ("episodes", "success_rate", "updates_mean")}
+            table[name]["final_errors"] = {k: v for k, v in s.items() if k.startswith("final_")}
+    ratio = table["paper"]["seconds_per_update"] / table["ours"]["seconds_per_update"]
+    print(f"\nhand {args.hand} (held out), model {args.model}, box turned 45 degrees, 2 CPU threads")
+    print(f"{'planner':>14} {'s/update':>9} {'steps/upd':>9} {'s/step':>7} {'success':>12}")
+    for name, r in table.items():
+        ok = f"{r['success_rate']:.0%} of {r['episodes']}" if "success_rate" in r else "-"
+        print(
+            f"{name:>14} {r['seconds_per_update']:>9.2f} {r['steps_per_update']:>9.1f} "
+            f"{r['seconds_per_executed_step']:>7.2f} {ok:>12}"
+        )
+    print(
+        f"paper / ours time per update: {ratio:.1f}x (target >= 10x); ours under 5 s: "
+        f"{table['ours']['seconds_per_update'] < 5.0}"
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmark.json").write_text(
+        json.dumps({"hand": args.hand, "model": args.model, **table}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()
