@@ -293,6 +293,23 @@ def test_plan_command_runs_episodes_writes_video_and_summary_and_resumes(tmp_pat
     stamp = (out / "episodes" / "000.json").stat().st_mtime_ns
     assert main(argv) == 0  # resumes: the finished episode is not planned again
     assert (out / "episodes" / "000.json").stat().st_mtime_ns == stamp
+    # Particle tracks for `xembody view`: every executed step, with the planner's prediction of it.
+    with np.load(out / "episode-000.npz") as z:
+        assert z["hand"].shape[0] == z["object"].shape[0] == z["predicted"].shape[0] == row["steps"] + 1
+        assert np.isnan(z["predicted"][0]).all()  # nothing is predicted for the start
+        err = np.linalg.norm(z["predicted"][1:] - z["object"][1:], axis=-1).max()
+        assert err < 1e-9  # the oracle predicts exactly what happens
+    assert main(["view", str(out), "--out", str(tmp_path / "v.rrd")]) == 0
+    data = (tmp_path / "v.rrd").read_bytes()
+    assert data[:4] == b"RRF2" and b"predicted" in data
+
+
+def test_view_rejects_a_missing_episode_in_one_line(tmp_path, capsys):
+    from xembody.cli import main
+
+    (tmp_path / "summary.json").write_text("{}")
+    assert main(["view", str(tmp_path), "--episode", "3"]) == 2
+    assert "no such plan episode" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -177,13 +177,14 @@ class PushPolicy(Policy):
         safe = self.object_top() + 0.02 - rel[:, 2].min()
         return self.targets(rot, closure, a), self.targets(rot, closure, b), safe
 
-    def approach(self, current: np.ndarray, a: np.ndarray, safe: float) -> np.ndarray:
+    def approach(self, current: np.ndarray, a: np.ndarray, safe: float, lift: bool = False) -> np.ndarray:
         """Queue the way from `current` to push start `a`: back off and up a little, turn, come in again
-        (lifting over the object when the way crosses it). Returns the targets reached."""
+        (lifting over the object when the way crosses it, or always with `lift`). Returns the targets
+        reached."""
         away = self.scene.hand_points()[:, :2].mean(0) - self.object_centre()[:2]
         back = current.copy()
         back[:2] += 0.02 * away / max(np.linalg.norm(away), 1e-6)
-        back[2] = max(current[2], safe) if self._crosses(current, a) else current[2] + 0.01
+        back[2] = max(current[2], safe) if lift or self._crosses(current, a) else current[2] + 0.01
         over = a.copy()
         over[2] = back[2]
         for w in (back, over, a):

@@ -36,6 +36,8 @@ class PlanConfig:
     """Planner updates per episode (each executes a primitive, or `execute` MPPI steps)."""
     candidates: int = 64
     """Primitives sampled per update (planner ours)."""
+    gate_points: int = 400
+    """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
     seed: int = 0
     video: str = "mp4"
     """mp4, gif, or none."""

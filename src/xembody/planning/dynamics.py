@@ -12,7 +12,7 @@ from typing import Protocol
 import torch
 
 from xembody.embodiments.base import Embodiment
-from xembody.model import WorldModel
+from xembody.model import Scene, WorldModel
 
 
 class Dynamics(Protocol):
@@ -23,24 +23,58 @@ class Dynamics(Protocol):
 
 
 class LearnedDynamics:
-    """A trained world model acting through one hand's kinematics (any hand: that is the point)."""
+    """A trained world model acting through one hand's kinematics (any hand: that is the point).
 
-    def __init__(self, model: WorldModel, hand: Embodiment, rigid: bool):
-        self.model, self.hand, self.rigid = model, hand, rigid
+    `gate`: the same hand with dense particles (e.g. 400). With it, the object moves only in steps where
+    some dense hand particle comes within `gap` (m) of an object particle, before or after the step: a
+    model asked about a hand passing close by may predict a push that never happens, and a planner
+    choosing the largest predicted effect picks exactly those phantom pushes. Steps without contact also
+    skip the network, which makes long transits cheap.
+    """
 
-    def hand_points(self, ctrl: torch.Tensor) -> torch.Tensor:
+    def __init__(
+        self,
+        model: WorldModel,
+        hand: Embodiment,
+        rigid: bool,
+        gate: Embodiment | None = None,
+        gap: float = 0.015,
+    ):
+        self.model, self.hand, self.rigid, self.gate, self.gap = model, hand, rigid, gate, gap
+
+    def hand_points(self, ctrl: torch.Tensor, hand: Embodiment | None = None) -> torch.Tensor:
         """Actuator targets (S, T, n_ctrl) -> hand particles (S, T, Nh, 3)."""
+        hand = hand or self.hand
         S, T, n = ctrl.shape
         flat = ctrl.reshape(S * T, n)
-        return self.hand.points(self.hand.ctrl_to_qpos(flat)).reshape(S, T, -1, 3)
+        return hand.points(hand.ctrl_to_qpos(flat)).reshape(S, T, -1, 3)
 
     def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
-        S = ctrl.shape[0]
+        S, T, _ = ctrl.shape
         dtype = next(self.model.parameters()).dtype  # FK in the caller's precision, the network in its own
         hand = self.hand_points(ctrl).to(dtype)
+        dense = None if self.gate is None else self.hand_points(ctrl, self.gate).to(dtype)
         obj = obj.to(dtype).expand(S, -1, -1)
-        hand_mask = torch.ones(hand.shape[0], hand.shape[2], dtype=torch.bool)
-        obj_mask = torch.ones(S, obj.shape[1], dtype=torch.bool)
-        rigid = torch.full((S,), self.rigid)
-        pred, _ = self.model.rollout(hand, obj, hand_mask, obj_mask, rigid)
-        return pred.to(ctrl.dtype)
+        preds = []
+        for t in range(T - 1):
+            near = torch.ones(S, dtype=torch.bool)
+            if dense is not None:
+                both = torch.cat([dense[:, t], dense[:, t + 1]], 1)
+                near = torch.cdist(both.detach(), obj.detach()).amin((1, 2)) < self.gap
+            nxt = obj
+            if near.any():
+                h = hand[near]
+                ones = lambda x: torch.ones(x.shape[:2], dtype=torch.bool)  # noqa: E731
+                scene = Scene(
+                    h[:, t],
+                    h[:, t + 1],
+                    obj[near],
+                    ones(h[:, t]),
+                    ones(obj[near]),
+                    torch.full((len(h),), self.rigid),
+                )
+                nxt = obj.clone()
+                nxt[near] = self.model(scene).obj_next
+            preds.append(nxt)
+            obj = nxt
+        return torch.stack(preds, 1).to(ctrl.dtype)

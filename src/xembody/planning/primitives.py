@@ -33,7 +33,7 @@ from xembody.sim.scene import Scene
 @dataclass(frozen=True)
 class PrimitiveConfig:
     candidates: int = 64
-    depth: tuple[float, float] = (-0.045, -0.02)  # push end, m along the push from the object's centre
+    depth: tuple[float, float] = (0.005, 0.03)  # m the push's lead goes past the object's near side
     offset: tuple[float, float] = (-1.0, 1.0)  # push line beside the centre, fraction of the object radius
     closure: float = 0.4  # largest finger closure of a push
     shape: str = "particles"  # shape cost (costs.shape_distance); plasticine uses chamfer_emd
@@ -86,14 +86,22 @@ class PushPlanner(PrimitivePlanner):
         cfg, p = self.cfg, self.policy
         rng = p.rng
         phi = rng.uniform(-np.pi, np.pi)
+        u = np.array([np.cos(phi), np.sin(phi)])
         p.yaw = float(current[5])  # turn the wrist a little from where it is, not from a random yaw
         rot = p.turn((0.0, 0.7))
         closure = rng.uniform(0.0, cfg.closure, p.hand.n_ctrl)
-        a, b, safe = p.push(
-            phi, rot, closure, rng.uniform(*cfg.offset), rng.uniform(0.1, 0.4), rng.uniform(*cfg.depth)
-        )
+        offset = rng.uniform(*cfg.offset)
+        # Depth from the object's near side on the push line (its particles), so every push makes contact.
+        obj = p.scene.object_points()[:, :2]
+        rel = obj - obj.mean(0)
+        w = np.array([-u[1], u[0]])
+        line = np.abs(rel @ w - offset * p.scene.obj.radius) < 0.01
+        near = (rel[line] @ u).min() if line.any() else (rel @ u).min()
+        a, b, safe = p.push(phi, rot, closure, offset, rng.uniform(0.1, 0.4), near + rng.uniform(*cfg.depth))
+        # Lift clear before any turn: a big hand's fingertips sweep far when the wrist turns at transit speed.
+        clear = p.object_top() + 0.02 + current[2] - p.scene.hand_points()[:, 2].min()
         p.queue.clear()
-        p.move(p.approach(current, a, safe), b)
+        p.move(p.approach(current, a, max(safe, clear), lift=True), b)
         return list(p.queue)
 
 

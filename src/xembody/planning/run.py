@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from xembody.embodiments import load_hand
 from xembody.errors import XembodyError
 from xembody.explore import StepLimits, episode_rng, hand_frame, run_episode
 from xembody.explore.hand_frame import HandFrame
@@ -19,7 +20,7 @@ from xembody.planning.config import ORACLE, PlanConfig
 from xembody.planning.dynamics import Dynamics, LearnedDynamics
 from xembody.planning.episode import PlanEpisode, hover_ctrl, run_plan_episode
 from xembody.planning.goals import Goal, box_goal, check_pose_goal, load_goal_points
-from xembody.planning.mpc import MPC, PLANNERS, Planner
+from xembody.planning.mpc import MPC, PLANNERS, Planner, Update
 from xembody.planning.mujoco_dynamics import MujocoDynamics
 from xembody.planning.primitives import PressPlanner, PrimitiveConfig, PushPlanner
 from xembody.sim.objects import RigidObject
@@ -60,7 +61,8 @@ def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
     from xembody.train.checkpoint import load_model
 
     model, _ = load_model(cfg.model)
-    return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject))
+    gate = load_hand(cfg.hand, n_points=cfg.gate_points, seed=0) if cfg.gate_points else None
+    return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
 
 
 def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
@@ -118,20 +120,60 @@ def plan(cfg: PlanConfig) -> dict:
     return summary
 
 
+class Recorder:
+    """Per executed step: hand and object particles, and what the planner predicted for the object."""
+
+    def __init__(self, camera=None, goal: Goal | None = None):
+        self.camera, self.goal = camera, goal
+        self.hand, self.object, self.predicted = [], [], []
+        self._update, self._k = None, 0
+
+    def __call__(self, scene: Scene, update: Update | None) -> None:
+        if update is not self._update:
+            self._update, self._k = update, 0
+        obj = scene.object_points()
+        pred = np.full_like(obj, np.nan) if update is None else update.predicted[self._k].numpy()
+        self._k += update is not None
+        self.hand.append(scene.hand_points())
+        self.object.append(obj)
+        self.predicted.append(pred)
+        if self.camera is not None:
+            self.camera(scene, self.goal.points)
+
+    def save(self, path: Path, goal: Goal) -> None:
+        """(T, N, 3) arrays and the goal (No, 3), as .npz, atomically."""
+        tmp = path.with_name(f".{path.name}.tmp.npz")
+        np.savez_compressed(
+            tmp,
+            hand=np.stack(self.hand),
+            object=np.stack(self.object),
+            predicted=np.stack(self.predicted),
+            goal=goal.points,
+        )
+        os.replace(tmp, path)
+
+
 def _episode(
     cfg: PlanConfig, scene: Scene, planner: Planner, goal: Goal, i: int
 ) -> tuple[PlanEpisode, str | None]:
-    if cfg.video == "none":
-        return run_plan_episode(scene, planner, goal, cfg.max_updates), None
-    from xembody.sim.video import SceneCamera, write_video
+    """Run episode i, saving its particle trajectories (for `xembody view`) and its video."""
+    cam = None
+    if cfg.video != "none":
+        from xembody.sim.video import SceneCamera
 
-    cam = SceneCamera(scene)
+        cam = SceneCamera(scene)
+    rec = Recorder(cam, goal)
     try:
-        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, lambda s, _: cam(s, goal.points))
-        path = write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10)
+        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec)
+        rec.save(cfg.out / f"episode-{i:03d}.npz", goal)
+        if cam is None:
+            return ep, None
+        from xembody.sim.video import write_video
+
+        return ep, str(write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10))
     finally:
-        cam.close()
-    return ep, str(path)
+        if cam is not None:
+            cam.close()
 
 
 def _summary(cfg: PlanConfig, scene: Scene, rows: list[dict]) -> dict:
