@@ -338,3 +338,24 @@ def test_plan_command_rejects_bad_input_in_one_line(tmp_path, capsys, extra, mes
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("hand", "task"), [("leap", "box"), ("robotiq_2f85", "box"), ("umi", "plasticine")])
+def test_primitive_candidates_are_smooth_target_sequences_for_any_hand(hand, task):
+    """Every candidate (push or press) moves each target by at most the exploration's transit limits."""
+    from xembody.explore import StepLimits
+    from xembody.planning.mpc import step_bounds
+    from xembody.planning.primitives import PressPlanner, PrimitiveConfig, PushPlanner
+
+    scene = make_scene(hand, task)
+    frame = hand_frame(scene.hand)
+    _start(scene, frame, 0)
+    cls = PushPlanner if task == "box" else PressPlanner
+    planner = cls(PrimitiveConfig(candidates=1), None, scene, frame, scene.object_points(), StepLimits())
+    bound = 2 * step_bounds(scene.hand, StepLimits()).numpy() + 1e-9  # transit moves go twice as fast
+    lo, hi = scene.hand.ctrl_limits.T
+    for _ in range(8):
+        seq = np.stack([scene.ctrl(), *planner.candidate(scene.ctrl())])
+        assert len(seq) > 2
+        assert (np.abs(np.diff(seq, axis=0)) <= bound).all()
+        assert (seq[1:, 6:] >= lo[6:] - 1e-9).all() and (seq[1:, 6:] <= hi[6:] + 1e-9).all()

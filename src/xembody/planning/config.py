@@ -29,7 +29,7 @@ class PlanConfig:
     """Plasticine: a goal cloud (No, 3) as .npy; default: made by --goal-hand pressing the same block."""
     goal_hand: str = "allegro"
     """Plasticine: the hand whose press sequence makes a reachable goal shape."""
-    goal_frames: int = 20
+    goal_frames: int = 30
     """Plasticine: frames of that press sequence."""
     episodes: int = 5
     max_updates: int = 25

@@ -37,6 +37,7 @@ class PlanEpisode:
     seconds_per_update: list[float] = field(default_factory=list)
     trace: list[dict[str, float | bool]] = field(default_factory=list)  # errors after each update
     unstable: str | None = None
+    start: dict[str, float | bool] = field(default_factory=dict)  # errors before the first update
 
     def summary(self) -> dict:
         return {
@@ -44,6 +45,7 @@ class PlanEpisode:
             "updates": self.updates,
             "steps": self.steps,
             **{k: v for k, v in self.errors.items() if k != "success"},
+            **{f"start_{k}": v for k, v in self.start.items() if k != "success"},
             "seconds_per_update": float(np.mean(self.seconds_per_update)) if self.seconds_per_update else 0.0,
             "unstable": self.unstable,
         }
@@ -62,6 +64,7 @@ def run_plan_episode(
     if on_frame:
         on_frame(scene, None)
     ep = PlanEpisode(False, 0, 0, errors(scene, goal))
+    ep.start = ep.errors
     prev = scene.object_points()
     for _ in range(max_updates):
         upd = planner.update(scene.ctrl(), prev)
