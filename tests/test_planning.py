@@ -202,7 +202,7 @@ def test_planning_with_mujoco_dynamics_turns_a_box_most_of_the_way(box_scene):
     from xembody.planning.primitives import PrimitiveConfig, PushPlanner
 
     scene, frame = box_scene
-    _start(scene, frame, 0)
+    _start(scene, frame, 3)
     goal = box_goal(scene, 30.0)
     dyn = MujocoDynamics(scene)
     planner = PushPlanner(PrimitiveConfig(candidates=24), dyn, scene, frame, goal.points, StepLimits())

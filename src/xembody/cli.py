@@ -158,13 +158,7 @@ def demo(args: DemoArgs) -> int:
 def collect(cfg: CollectConfig) -> int:
     from xembody.data import collect as run
 
-    try:
-        r = run(cfg)
-    except KeyboardInterrupt:
-        print(
-            f"interrupted; episodes written so far are kept in {cfg.out}: re-run to resume", file=sys.stderr
-        )
-        return 130
+    r = resumable(run, cfg, f"episodes written so far are kept in {cfg.out}: re-run to resume")
     print(
         f"{cfg.out}: {r.written} episodes written, {r.existing} already there, {r.skipped} skipped (unstable)"
     )
@@ -189,14 +183,22 @@ def data(args: DataArgs) -> int:
     return 1 if problems else 0
 
 
+class Interrupted(Exception):
+    """Ctrl-C in a long job: what is done is kept; the message says how to resume."""
+
+
+def resumable(run, cfg, resume: str):
+    """run(cfg), turning Ctrl-C into `Interrupted(resume)` (exit code 130 in `main`)."""
+    try:
+        return run(cfg)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; {resume}") from None
+
+
 def train(cfg: TrainConfig) -> int:
     from xembody.train import train as run
 
-    try:
-        row = run(cfg)
-    except KeyboardInterrupt:
-        print(f"interrupted; re-run the same command to resume from {cfg.out}/checkpoint.pt", file=sys.stderr)
-        return 130
+    row = resumable(run, cfg, f"re-run the same command to resume from {cfg.out}/checkpoint.pt")
     print(json.dumps(row))
     print(f"model: {cfg.out / 'model.pt'}  metrics: {cfg.out / 'metrics.csv'}  curve: {cfg.out / 'loss.png'}")
     return 0
@@ -212,11 +214,7 @@ def evaluate(cfg: EvalConfig) -> int:
 def plan(cfg: PlanConfig) -> int:
     from xembody.planning.run import plan as run
 
-    try:
-        s = run(cfg)
-    except KeyboardInterrupt:
-        print(f"interrupted; finished episodes are kept in {cfg.out}: re-run to resume", file=sys.stderr)
-        return 130
+    s = resumable(run, cfg, f"finished episodes are kept in {cfg.out}: re-run to resume")
     errs = {k: round(v, 4) for k, v in s.items() if k.startswith("final_")}
     print(
         f"{s['hand']} {cfg.task} ({s['dynamics']}, planner {cfg.planner}): "
@@ -272,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except XembodyError as e:
         print(f"xembody: error: {e}", file=sys.stderr)
         return 2
+    except Interrupted as e:
+        print(e, file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

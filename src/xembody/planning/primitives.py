@@ -43,8 +43,19 @@ class PrimitiveConfig:
 class PrimitivePlanner(abc.ABC):
     """Samples whole primitives as target sequences, rolls them out, and returns the best one's targets."""
 
-    def __init__(self, cfg: PrimitiveConfig, dynamics: Dynamics, policy: Policy, goal: np.ndarray):
-        self.cfg, self.dynamics, self.policy = cfg, dynamics, policy
+    policy_class: type[Policy]  # whose geometry (placement, moves) the primitives reuse
+
+    def __init__(
+        self,
+        cfg: PrimitiveConfig,
+        dynamics: Dynamics,
+        scene: Scene,
+        frame: HandFrame,
+        goal: np.ndarray,
+        limits: StepLimits = StepLimits(),
+    ):
+        self.cfg, self.dynamics = cfg, dynamics
+        self.policy = self.policy_class(scene, frame, np.random.default_rng(cfg.seed), limits)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
 
     @abc.abstractmethod
@@ -69,18 +80,7 @@ class PushPlanner(PrimitivePlanner):
     """Pushes (rigid objects): direction, offset from the centre line (the torque), height, wrist yaw and
     pitch, finger closure and depth are drawn per candidate."""
 
-    def __init__(
-        self,
-        cfg: PrimitiveConfig,
-        dynamics: Dynamics,
-        scene: Scene,
-        frame: HandFrame,
-        goal: np.ndarray,
-        limits: StepLimits,
-    ):
-        super().__init__(
-            cfg, dynamics, PushPolicy(scene, frame, np.random.default_rng(cfg.seed), limits), goal
-        )
+    policy_class = PushPolicy
 
     def candidate(self, current: np.ndarray) -> list[np.ndarray]:
         cfg, p = self.cfg, self.policy
@@ -108,18 +108,7 @@ class PushPlanner(PrimitivePlanner):
 class PressPlanner(PrimitivePlanner):
     """The paper's PalmPress, FingersPinch and ThumbPinch (plasticine), at random spots, depths and turns."""
 
-    def __init__(
-        self,
-        cfg: PrimitiveConfig,
-        dynamics: Dynamics,
-        scene: Scene,
-        frame: HandFrame,
-        goal: np.ndarray,
-        limits: StepLimits,
-    ):
-        super().__init__(
-            cfg, dynamics, PressPolicy(scene, frame, np.random.default_rng(cfg.seed), limits), goal
-        )
+    policy_class = PressPolicy
 
     def candidate(self, current: np.ndarray) -> list[np.ndarray]:
         p = self.policy

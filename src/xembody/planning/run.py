@@ -28,28 +28,19 @@ from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
 
 
-def _primitives(
-    cfg: PlanConfig, dyn: Dynamics, scene: Scene, frame: HandFrame, goal: Goal, i: int
-) -> Planner:
-    rigid = isinstance(scene.obj, RigidObject)
-    pc = PrimitiveConfig(
-        candidates=cfg.candidates, shape="particles" if rigid else "chamfer_emd", seed=cfg.seed * 100_003 + i
-    )
-    cls = PushPlanner if rigid else PressPlanner
-    return cls(pc, dyn, scene, frame, goal.points, StepLimits())
-
-
 def make_planner(
     cfg: PlanConfig, dyn: Dynamics, scene: Scene, frame: HandFrame, goal: Goal, i: int
 ) -> Planner:
+    """Episode i's planner. Rigid goals are the object's own particles: corresponding-particle cost."""
+    rigid = isinstance(scene.obj, RigidObject)
+    shape, seed = ("particles" if rigid else "chamfer_emd"), cfg.seed * 100_003 + i
     if cfg.planner == "ours":
-        return _primitives(cfg, dyn, scene, frame, goal, i)
+        pc = PrimitiveConfig(candidates=cfg.candidates, shape=shape, seed=seed)
+        return (PushPlanner if rigid else PressPlanner)(pc, dyn, scene, frame, goal.points, StepLimits())
     if cfg.planner not in PLANNERS:
         raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
     pc = PLANNERS[cfg.planner]
-    pc = replace(pc, mppi=replace(pc.mppi, seed=cfg.seed * 100_003 + i))
-    if not isinstance(scene.obj, RigidObject):
-        pc = replace(pc, cost=replace(pc.cost, shape="chamfer_emd"))
+    pc = replace(pc, mppi=replace(pc.mppi, seed=seed), cost=replace(pc.cost, shape=shape))
     if isinstance(dyn, MujocoDynamics):  # no gradients through the simulator
         pc = replace(pc, grad_steps=0)
     return MPC(pc, dyn, scene.hand, goal.points)
