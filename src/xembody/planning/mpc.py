@@ -93,15 +93,19 @@ class MPC:
         S = deltas.shape[0]
         return torch.cat([now.expand(S, 1, -1), now + deltas.cumsum(1)], 1)
 
-    def cost(self, now: torch.Tensor, obj: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
+    def evaluate(
+        self, now: torch.Tensor, obj: torch.Tensor, deltas: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cost (S,) and predicted object particles (S, H, No, 3) of delta sequences (S, H, n_ctrl)."""
         ctrl = self.targets(now, deltas)
         clipped = torch.minimum(torch.maximum(ctrl, self.low), self.high)
         pred = self.dynamics.rollout(clipped, obj)
         hand = self.hand.points(self.hand.ctrl_to_qpos(clipped[:, 1:].flatten(0, 1)))
         hand = hand.reshape(*clipped[:, 1:].shape[:2], -1, 3)
-        c = plan_cost(self.cfg.cost, pred, hand, ctrl, self.goal, self.low, self.high, self.step)
-        self._last_pred = pred
-        return c
+        return plan_cost(self.cfg.cost, pred, hand, ctrl, self.goal, self.low, self.high, self.step), pred
+
+    def cost(self, now: torch.Tensor, obj: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
+        return self.evaluate(now, obj, deltas)[0]
 
     def update(self, ctrl: np.ndarray, obj: np.ndarray) -> Update:
         """ctrl (n_ctrl,) the targets now; obj (No, 3) the object particles now."""
@@ -114,16 +118,15 @@ class MPC:
             mean = MPPI.shift(self.plan, cfg.execute)
         with torch.no_grad():
             result = self.mppi.plan(lambda d: self.cost(now, obj_t, d), mean)
-        plan, best = result.actions, None
+        plan = result.actions
         if cfg.grad_steps:
             plan = self.refine(now, obj_t, plan)
         with torch.no_grad():
-            best = float(self.cost(now, obj_t, plan[None])[0])
-            predicted = self._last_pred[0]
+            cost, predicted = self.evaluate(now, obj_t, plan[None])
         self.plan = plan
         targets = self.targets(now, plan[None])[0, 1 : 1 + cfg.execute]
         targets = torch.minimum(torch.maximum(targets, self.low), self.high)
-        return Update(targets.numpy(), best, time.perf_counter() - t0, predicted)
+        return Update(targets.numpy(), float(cost[0]), time.perf_counter() - t0, predicted[0])
 
     def refine(self, now: torch.Tensor, obj: torch.Tensor, plan: torch.Tensor) -> torch.Tensor:
         """A few Adam steps on the plan through the differentiable dynamics; kept only if it helps."""
