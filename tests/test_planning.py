@@ -359,3 +359,30 @@ def test_primitive_candidates_are_smooth_target_sequences_for_any_hand(hand, tas
         assert len(seq) > 2
         assert (np.abs(np.diff(seq, axis=0)) <= bound).all()
         assert (seq[1:, 6:] >= lo[6:] - 1e-9).all() and (seq[1:, 6:] <= hi[6:] + 1e-9).all()
+
+
+def test_contact_gate_keeps_untouched_objects_still_and_works_for_small_hands(hands):
+    """No dense hand particle within the gap: the object does not move and the network is not asked."""
+    from xembody.model import OursModel
+    from xembody.planning import LearnedDynamics
+    from xembody.planning.run import dense_hand
+
+    gate = dense_hand("umi", 400)  # 3 links: more candidates per link than the default
+    assert gate.n_points == 400
+    torch.manual_seed(0)
+    model = OursModel().eval()
+    calls = []
+    model.register_forward_hook(lambda m, i, o: calls.append(len(i[0].obj)))
+    dyn = LearnedDynamics(model, hands["umi"], rigid=True, gate=gate)
+    ctrl = torch.tensor(hands["umi"].default_ctrl, dtype=torch.float64).expand(2, 3, -1).clone()
+    ctrl[0, :, 2] = 0.5  # far above the object: gated
+    ctrl[1, :, :3] = torch.tensor([0.0, 0.0, 0.1], dtype=torch.float64)
+    obj = dyn.hand_points(ctrl[1:, :1], gate)[0, 0, :100] + torch.tensor(
+        [0.0, 0.0, -0.005], dtype=torch.float64
+    )
+    with torch.no_grad():
+        out = dyn.rollout(ctrl, obj)
+    assert out.shape == (2, 2, 100, 3)
+    still = obj.float().double().expand(2, -1, -1)  # the network's precision
+    assert torch.equal(out[0], still)  # the far candidate leaves the object exactly where it was
+    assert calls == [1, 1]  # one network call per step, for the near candidate only

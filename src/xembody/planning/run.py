@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from xembody.embodiments import load_hand
+from xembody.embodiments.hand import MjcfHand
 from xembody.errors import XembodyError
 from xembody.explore import StepLimits, episode_rng, hand_frame, run_episode
 from xembody.explore.hand_frame import HandFrame
@@ -52,8 +53,21 @@ def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
     from xembody.train.checkpoint import load_model
 
     model, _ = load_model(cfg.model)
-    gate = load_hand(cfg.hand, n_points=cfg.gate_points, seed=0) if cfg.gate_points else None
+    # Dense particles: enough candidates per link for small hands (a 3-link gripper) too.
+    gate = (
+        load_hand(cfg.hand, n_points=cfg.gate_points, per_link=cfg.gate_points) if cfg.gate_points else None
+    )
     return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
+
+
+def dense_hand(hand: str, n: int) -> MjcfHand:
+    """The hand with n particles; hands with few links (a 3-link gripper) sample more candidates per link."""
+    try:
+        return load_hand(hand, n_points=n)
+    except XembodyError as e:
+        if "candidate surface points" not in str(e):
+            raise
+        return load_hand(hand, n_points=n, per_link=n)
 
 
 def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
