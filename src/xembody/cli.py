@@ -221,7 +221,8 @@ def plan(cfg: PlanConfig) -> int:
         f"success {s['success_rate']:.0%} of {s['episodes']}, "
         f"{s['seconds_per_update_mean']:.2f} s per update, final errors {errs}"
     )
-    print(f"summary: {cfg.out / 'summary.json'}  videos: {cfg.out}/episode-*.{cfg.video}")
+    videos = f"  videos: {cfg.out}/episode-*.{cfg.video}" if cfg.video != "none" else ""
+    print(f"summary: {cfg.out / 'summary.json'}{videos}  tracks: xembody view {cfg.out}")
     return 0
 
 
