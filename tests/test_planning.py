@@ -386,3 +386,16 @@ def test_contact_gate_keeps_untouched_objects_still_and_works_for_small_hands(ha
     still = obj.float().double().expand(2, -1, -1)  # the network's precision
     assert torch.equal(out[0], still)  # the far candidate leaves the object exactly where it was
     assert calls == [1, 1]  # one network call per step, for the near candidate only
+
+
+def test_plan_command_with_the_shipped_model_on_a_hand_it_never_saw(tmp_path, capsys):
+    """box-5hands ships in the package; one update with LEAP runs through FK, gate and model."""
+    from xembody.cli import main
+
+    out = tmp_path / "plan"
+    argv = ["plan", "--model", "box-5hands", "--hand", "leap", "--episodes", "1", "--max-updates", "1"]
+    assert main([*argv, "--candidates", "4", "--video", "none", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["dynamics"] == "learned" and summary["per_episode"][0]["updates"] == 1
+    with np.load(out / "episode-000.npz") as z:
+        assert np.isfinite(z["predicted"][1:]).all() and z["object"].shape[1:] == (100, 3)

@@ -53,10 +53,7 @@ def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
     from xembody.train.checkpoint import load_model
 
     model, _ = load_model(cfg.model)
-    # Dense particles: enough candidates per link for small hands (a 3-link gripper) too.
-    gate = (
-        load_hand(cfg.hand, n_points=cfg.gate_points, per_link=cfg.gate_points) if cfg.gate_points else None
-    )
+    gate = dense_hand(cfg.hand, cfg.gate_points) if cfg.gate_points else None
     return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
 
 
