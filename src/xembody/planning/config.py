@@ -32,7 +32,7 @@ class PlanConfig:
     goal_frames: int = 30
     """Plasticine: frames of that press sequence."""
     episodes: int = 5
-    max_updates: int = 25
+    max_updates: int = 30
     """Planner updates per episode (each executes a primitive, or `execute` MPPI steps)."""
     candidates: int = 64
     """Primitives sampled per update (planner ours)."""
