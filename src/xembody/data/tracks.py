@@ -1,0 +1,126 @@
+"""Human-hand recordings: an open file format, and which of its frames can be trusted.
+
+One recording is one `.npz` file:
+* `keypoints` (T, 21, 3) float: hand keypoints, metres, world frame (z up, table top at z = 0), in
+  MediaPipe / MANO order (`embodiments/human.py`: 0 wrist, thumb 1-4, index 5-8, middle 9-12, ring 13-16,
+  little 17-20); NaN where not tracked;
+* `object_points` (T, M, 3) float: the object's observed points per frame (a depth camera's partial
+  view), no correspondence across frames; frames with fewer points pad with NaN rows;
+* `fps` () float: frame rate;
+* `handedness` () str: `right` or `left`; left hands are mirrored across x = 0 (the object too) into
+  the right hand we model;
+* any other scalar, e.g. `source` (`realsense+mediapipe`, or `simulated` for synthetic tracks), is kept
+  as an attribute.
+
+Frames are dropped, and counted by reason, when the hand is missing (any keypoint NaN), implausible (a
+bone more than `bone_tolerance` off the recording's median length), jumps (a keypoint moving faster than
+`max_speed` since the last kept frame), or the object is barely seen (fewer than `min_object_points`).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from xembody.embodiments.human import BASE_KEYPOINT, N_KEYPOINTS
+from xembody.errors import XembodyError
+
+# (parent, child) keypoints of every bone: wrist to each finger base, then along each finger.
+BONES = tuple((0, b) for b in BASE_KEYPOINT.values()) + tuple(
+    (b + i, b + i + 1) for b in BASE_KEYPOINT.values() for i in range(3)
+)
+
+
+@dataclass(frozen=True)
+class Track:
+    keypoints: np.ndarray  # (T, 21, 3)
+    object_points: np.ndarray  # (T, M, 3), NaN-padded
+    fps: float
+    handedness: str
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        return len(self.keypoints)
+
+
+@dataclass(frozen=True)
+class FrameChecks:
+    bone_tolerance: float = 0.25  # fraction of the recording's median bone length
+    max_speed: float = 2.0  # m/s of any keypoint between kept frames
+    min_object_points: int = 20
+
+
+def read_track(path: str | Path) -> Track:
+    """Read and check one recording; bad files get a one-line error naming the file and the problem."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise XembodyError(f"{path}: not a readable .npz recording ({type(e).__name__}: {e})") from None
+    missing = [k for k in ("keypoints", "object_points", "fps", "handedness") if k not in arrays]
+    if missing:
+        raise XembodyError(f"{path}: missing arrays {', '.join(missing)}")
+    kp, obj = arrays["keypoints"].astype(np.float64), arrays["object_points"].astype(np.float64)
+    if kp.ndim != 3 or kp.shape[1:] != (N_KEYPOINTS, 3):
+        raise XembodyError(f"{path}: keypoints must be (T, 21, 3), got {kp.shape}")
+    if obj.ndim != 3 or obj.shape[0] != len(kp) or obj.shape[2] != 3:
+        raise XembodyError(f"{path}: object_points must be (T={len(kp)}, M, 3), got {obj.shape}")
+    fps, hand = float(arrays["fps"]), str(arrays["handedness"])
+    if not np.isfinite(fps) or fps <= 0:
+        raise XembodyError(f"{path}: fps must be positive, got {fps}")
+    if hand not in ("right", "left"):
+        raise XembodyError(f"{path}: handedness must be 'right' or 'left', got {hand!r}")
+    attrs = {
+        k: str(v) for k, v in arrays.items() if k not in ("keypoints", "object_points", "fps", "handedness")
+    }
+    track = Track(kp, obj, fps, hand, attrs)
+    return mirrored(track) if hand == "left" else track
+
+
+def mirrored(track: Track) -> Track:
+    """The track reflected across the x = 0 plane: a left hand becomes a right hand (the object too)."""
+    flip = np.array([-1.0, 1.0, 1.0])
+    other = "right" if track.handedness == "left" else "left"
+    return replace(
+        track, keypoints=track.keypoints * flip, object_points=track.object_points * flip, handedness=other
+    )
+
+
+def bone_lengths(keypoints: np.ndarray) -> np.ndarray:
+    """(T, 21, 3) -> (T, n_bones) metres."""
+    parents, children = np.array(BONES).T
+    return np.linalg.norm(keypoints[:, children] - keypoints[:, parents], axis=-1)
+
+
+def frame_filter(track: Track, checks: FrameChecks = FrameChecks()) -> tuple[np.ndarray, dict[str, int]]:
+    """Which frames to keep, (T,) bool, and how many were dropped for each reason."""
+    kp = track.keypoints
+    dropped = {"missing_hand": 0, "implausible_hand": 0, "jump": 0, "object_unseen": 0}
+    tracked = np.isfinite(kp).all((1, 2))
+    lengths = bone_lengths(kp)
+    median = np.median(lengths[tracked], axis=0) if tracked.any() else np.ones(len(BONES))
+    plausible = (np.abs(lengths / median - 1.0) <= checks.bone_tolerance).all(1)
+    seen = np.isfinite(track.object_points).all(-1).sum(1) >= checks.min_object_points
+    keep = np.zeros(track.frames, dtype=bool)
+    last = None
+    for t in range(track.frames):
+        if not tracked[t]:
+            dropped["missing_hand"] += 1
+        elif not plausible[t]:
+            dropped["implausible_hand"] += 1
+        elif last is not None and _too_fast(kp[t], kp[last], (t - last) / track.fps, checks.max_speed):
+            dropped["jump"] += 1
+        elif not seen[t]:
+            dropped["object_unseen"] += 1
+        else:
+            keep[t], last = True, t
+    return keep, dropped
+
+
+def _too_fast(a: np.ndarray, b: np.ndarray, seconds: float, max_speed: float) -> bool:
+    return bool(np.linalg.norm(a - b, axis=-1).max() > max_speed * seconds)

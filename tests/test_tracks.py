@@ -1,0 +1,93 @@
+"""Human-hand recordings: reading the open format, mirroring left hands, and dropping bad frames."""
+
+import numpy as np
+import pytest
+import torch
+
+from xembody.data.tracks import Track, bone_lengths, frame_filter, mirrored, read_track
+from xembody.errors import XembodyError
+
+
+@pytest.fixture(scope="module")
+def good_track(hands) -> Track:
+    """20 frames of the simulated human hand moving smoothly (5 mm per frame at 10 Hz) over a seen box."""
+    human = hands["human"]
+    lo, hi = human.qpos_limits.T
+    rng = np.random.default_rng(0)
+    q0 = lo + (hi - lo) * rng.uniform(0.3, 0.7, len(lo))
+    q = np.repeat(q0[None], 20, 0)
+    q[:, 0] += 0.005 * np.arange(20)  # the wrist slides along x
+    q[:, 2] = 0.1
+    with torch.no_grad():
+        kp = human.keypoints(torch.as_tensor(q)).numpy()
+    obj = rng.uniform(-0.03, 0.03, (20, 60, 3)) + [0.0, 0.0, 0.03]
+    return Track(kp, obj, 10.0, "right")
+
+
+def test_a_clean_track_keeps_every_frame(good_track):
+    keep, dropped = frame_filter(good_track)
+    assert keep.all() and sum(dropped.values()) == 0
+
+
+def test_bad_frames_are_dropped_and_counted_by_reason(good_track):
+    kp, obj = good_track.keypoints.copy(), good_track.object_points.copy()
+    kp[3, 8] = np.nan  # index tip lost
+    kp[6, 12] = kp[6, 11] + 1.8 * (kp[6, 12] - kp[6, 11])  # middle distal bone 80% too long
+    kp[10] += [0.3, 0.0, 0.0]  # the tracker jumped to something else for one frame
+    obj[15, 10:] = np.nan  # only 10 object points seen
+    keep, dropped = frame_filter(Track(kp, obj, 10.0, "right"))
+    assert dropped == {"missing_hand": 1, "implausible_hand": 1, "jump": 1, "object_unseen": 1}
+    assert not keep[[3, 6, 10, 15]].any() and keep.sum() == 16
+    assert keep[11]  # after a jump, the track continues from the last kept frame
+
+
+def test_left_hands_are_mirrored_into_right_hands(good_track, tmp_path):
+    left = mirrored(good_track)
+    assert left.handedness == "left"
+    np.savez(
+        tmp_path / "left.npz",
+        keypoints=left.keypoints,
+        object_points=left.object_points,
+        fps=10.0,
+        handedness="left",
+        source="simulated",
+    )
+    back = read_track(tmp_path / "left.npz")
+    assert back.handedness == "right" and back.attrs == {"source": "simulated"}
+    np.testing.assert_allclose(back.keypoints, good_track.keypoints)
+    np.testing.assert_allclose(bone_lengths(back.keypoints), bone_lengths(good_track.keypoints))
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"keypoints": np.zeros((4, 20, 3))}, r"keypoints must be \(T, 21, 3\)"),
+        ({"object_points": np.zeros((3, 5, 3))}, "object_points must be"),
+        ({"fps": -1.0}, "fps must be positive"),
+        ({"handedness": "both"}, "handedness"),
+        ({"fps": None}, "missing arrays fps"),
+    ],
+)
+def test_bad_recordings_get_one_line_errors_naming_the_file(tmp_path, arrays, message):
+    base = {
+        "keypoints": np.zeros((4, 21, 3)),
+        "object_points": np.zeros((4, 5, 3)),
+        "fps": 10.0,
+        "handedness": "right",
+    }
+    base.update(arrays)
+    path = tmp_path / "rec.npz"
+    np.savez(path, **{k: v for k, v in base.items() if v is not None})
+    with pytest.raises(XembodyError, match=message) as e:
+        read_track(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_truncated_recording_is_reported(tmp_path):
+    path = tmp_path / "cut.npz"
+    np.savez(
+        path, keypoints=np.zeros((4, 21, 3)), object_points=np.zeros((4, 5, 3)), fps=10.0, handedness="right"
+    )
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(XembodyError, match="not a readable"):
+        read_track(path)
