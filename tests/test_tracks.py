@@ -8,19 +8,21 @@ from xembody.data.tracks import Track, bone_lengths, frame_filter, mirrored, rea
 from xembody.errors import XembodyError
 
 
+def poses(human) -> np.ndarray:
+    """20 joint configurations of the simulated human hand, the wrist sliding 5 mm per frame, (20, dof)."""
+    lo, hi = human.qpos_limits.T
+    q = np.repeat((lo + (hi - lo) * np.random.default_rng(0).uniform(0.3, 0.7, len(lo)))[None], 20, 0)
+    q[:, 0] += 0.005 * np.arange(20)
+    q[:, 2] = 0.1
+    return q
+
+
 @pytest.fixture(scope="module")
 def good_track(hands) -> Track:
-    """20 frames of the simulated human hand moving smoothly (5 mm per frame at 10 Hz) over a seen box."""
-    human = hands["human"]
-    lo, hi = human.qpos_limits.T
-    rng = np.random.default_rng(0)
-    q0 = lo + (hi - lo) * rng.uniform(0.3, 0.7, len(lo))
-    q = np.repeat(q0[None], 20, 0)
-    q[:, 0] += 0.005 * np.arange(20)  # the wrist slides along x
-    q[:, 2] = 0.1
+    """20 frames of the simulated human hand moving smoothly (at 10 Hz) over a box seen from a camera."""
     with torch.no_grad():
-        kp = human.keypoints(torch.as_tensor(q)).numpy()
-    obj = rng.uniform(-0.03, 0.03, (20, 60, 3)) + [0.0, 0.0, 0.03]
+        kp = hands["human"].keypoints(torch.as_tensor(poses(hands["human"]))).numpy()
+    obj = np.random.default_rng(1).uniform(-0.03, 0.03, (20, 60, 3)) + [0.0, 0.0, 0.03]
     return Track(kp, obj, 10.0, "right")
 
 
@@ -91,3 +93,34 @@ def test_truncated_recording_is_reported(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(XembodyError, match="not a readable"):
         read_track(path)
+
+
+def test_a_recording_becomes_valid_human_episodes_split_at_dropped_frames(good_track, hands, tmp_path):
+    from xembody.data.store import EpisodeStore
+    from xembody.data.tracks import track_episodes
+    from xembody.data.validate import validate
+
+    kp = good_track.keypoints.copy()
+    kp[8] = np.nan  # splits the 20 frames into 8 + 11
+    obj = good_track.object_points.copy()
+    obj[:, 40:] = np.nan  # a partial view: 40 points seen per frame, 100 needed
+    track = Track(kp, obj, 10.0, "right", {"source": "simulated"})
+    episodes, dropped = track_episodes(track, "rec", "box", "box", min_frames=6)
+    assert dropped["missing_hand"] == 1
+    assert [len(ep.arrays["hand_points"]) for _, ep in episodes] == [8, 11]
+    _, second = episodes[1]
+    assert second.attrs["frames"][0] == 9 and second.attrs["source"] == "human"
+    assert (
+        second.arrays["object_points"].shape == (11, 100, 3)
+        and np.isfinite(second.arrays["object_points"]).all()
+    )
+    # Hand particles are the human embodiment's, placed by the keypoints: equal to its FK of the same pose.
+    human = hands["human"]
+    with torch.no_grad():
+        fk = human.points(torch.as_tensor(poses(human)[9:])).numpy()
+    np.testing.assert_allclose(second.arrays["hand_points"], fk, atol=1e-5)
+    store = EpisodeStore.create(tmp_path / "human")
+    for name, ep in episodes:
+        store.write(name, ep)
+    n, problems = validate(tmp_path / "human")
+    assert n == 2 and problems == []

@@ -27,6 +27,7 @@ import numpy as np
 
 from xembody.embodiments.human import BASE_KEYPOINT, N_KEYPOINTS
 from xembody.errors import XembodyError
+from xembody.explore.episode import Episode
 
 # (parent, child) keypoints of every bone: wrist to each finger base, then along each finger.
 BONES = tuple((0, b) for b in BASE_KEYPOINT.values()) + tuple(
@@ -124,3 +125,66 @@ def frame_filter(track: Track, checks: FrameChecks = FrameChecks()) -> tuple[np.
 
 def _too_fast(a: np.ndarray, b: np.ndarray, seconds: float, max_speed: float) -> bool:
     return bool(np.linalg.norm(a - b, axis=-1).max() > max_speed * seconds)
+
+
+def segments(keep: np.ndarray, min_frames: int) -> list[np.ndarray]:
+    """Runs of consecutive kept frames with at least `min_frames` frames, as index arrays."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(np.int8), [0]])))
+    return [np.arange(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_frames]
+
+
+def resample(points: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A frame's seen points (M, 3) with NaN rows -> exactly n of them (drawn again if fewer), (n, 3)."""
+    seen = points[np.isfinite(points).all(1)]
+    return seen[rng.choice(len(seen), n, replace=len(seen) < n)]
+
+
+def track_episodes(
+    track: Track,
+    name: str,
+    task: str,
+    object_name: str,
+    checks: FrameChecks = FrameChecks(),
+    min_frames: int = 6,
+    seed: int = 0,
+) -> tuple[list[tuple[str, Episode]], dict[str, int]]:
+    """A recording as episodes of the data contract: one per run of trusted frames, hand particles from the
+    keypoints through the human embodiment, object points resampled to the task's count per frame (they do
+    not correspond across frames: train on them with Chamfer + EMD). Also returns the dropped-frame counts.
+    """
+    import torch
+
+    from xembody.embodiments import load_hand
+    from xembody.sim.tasks import get_task
+
+    t = get_task(task)
+    human = load_hand("human", n_points=t.n_hand_points, seed=0)  # seed 0: the simulated data's particles
+    keep, dropped = frame_filter(track, checks)
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, idx in enumerate(segments(keep, min_frames)):
+        with torch.no_grad():
+            hand = human.points_from_keypoints(torch.as_tensor(track.keypoints[idx])).numpy()
+        obj = np.stack([resample(track.object_points[i], t.n_object_points, rng) for i in idx])
+        arrays = {
+            "hand_points": hand.astype(np.float32),
+            "object_points": obj.astype(np.float32),
+            "keypoints": track.keypoints[idx].astype(np.float32),
+        }
+        attrs = {
+            "hand": "human",
+            "dof": human.dof,
+            "task": task,
+            "object_kind": "rigid" if t.name == "box" else "deformable",
+            "object": object_name,
+            "dt": 1.0 / track.fps,
+            "source": "human",
+            "engine": track.attrs.get("source", "tracked"),
+            "seed": seed,
+            "recording": name,
+            "frames": idx.tolist(),
+            "correspondence": False,
+            "dropped_frames": dropped,
+        }
+        out.append((f"{name}-{k:03d}", Episode(arrays, attrs)))
+    return out, dropped
