@@ -124,3 +124,29 @@ def test_a_recording_becomes_valid_human_episodes_split_at_dropped_frames(good_t
         store.write(name, ep)
     n, problems = validate(tmp_path / "human")
     assert n == 2 and problems == []
+
+
+def test_import_command_writes_episodes_reports_drops_and_resumes(good_track, tmp_path, capsys):
+    from xembody.cli import main
+    from xembody.data.validate import validate
+
+    kp = good_track.keypoints.copy()
+    kp[10] = np.nan
+    np.savez(
+        tmp_path / "rec.npz",
+        keypoints=kp,
+        object_points=good_track.object_points,
+        fps=10.0,
+        handedness="right",
+        source="simulated",
+    )
+    argv = ["data", "import", str(tmp_path / "rec.npz"), "--out", str(tmp_path / "human")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 episodes (2 new)" in out and "'missing_hand': 1" in out
+    assert validate(tmp_path / "human") == (2, [])
+    assert main(argv) == 0
+    assert "2 episodes (0 new)" in capsys.readouterr().out
+    (tmp_path / "bad.npz").write_bytes(b"garbage")
+    assert main(["data", "import", str(tmp_path / "bad.npz"), "--out", str(tmp_path / "human")]) == 2
+    assert "bad.npz" in capsys.readouterr().err

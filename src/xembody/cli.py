@@ -61,12 +61,31 @@ class DataValidateArgs:
 
 
 @dataclass(frozen=True)
+class DataImportArgs:
+    """Import human-hand recordings (.npz: 21 keypoints + observed object points per frame; the format is
+    in xembody.data.tracks) as episodes; untrusted frames are dropped and counted per file."""
+
+    recordings: tyro.conf.Positional[tuple[Path, ...]]
+    out: Path
+    """Dataset directory (created, or added to: recordings already imported are kept)."""
+    task: str = "box"
+    """box or plasticine: sets particle counts and the object kind."""
+    object: str = "box"
+    """Name of the recorded object."""
+    min_frames: int = 6
+    """Shortest run of trusted frames kept as an episode."""
+    seed: int = 0
+    """Seed of the per-frame object point resampling."""
+
+
+@dataclass(frozen=True)
 class DataArgs:
     """Inspect and check episode datasets."""
 
     cmd: (
         Annotated[DataInfoArgs, tyro.conf.subcommand("info", description=DataInfoArgs.__doc__)]
         | Annotated[DataValidateArgs, tyro.conf.subcommand("validate", description=DataValidateArgs.__doc__)]
+        | Annotated[DataImportArgs, tyro.conf.subcommand("import", description=DataImportArgs.__doc__)]
     )
 
 
@@ -176,6 +195,8 @@ def data(args: DataArgs) -> int:
             for key, value in summary.items():
                 print(f"{key:>22}: {value}")
         return 0
+    if isinstance(args.cmd, DataImportArgs):
+        return import_recordings(args.cmd)
     n, problems = validate(args.cmd.path)
     for p in problems:
         print(p)
@@ -193,6 +214,23 @@ def resumable(run, cfg, resume: str):
         return run(cfg)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; {resume}") from None
+
+
+def import_recordings(args: DataImportArgs) -> int:
+    from xembody.data.store import EpisodeStore
+    from xembody.data.tracks import read_track, track_episodes
+
+    store = EpisodeStore.create(args.out)
+    for path in args.recordings:
+        episodes, dropped = track_episodes(
+            read_track(path), path.stem, args.task, args.object, min_frames=args.min_frames, seed=args.seed
+        )
+        new = [(n, ep) for n, ep in episodes if n not in store]
+        for name, ep in new:
+            store.write(name, ep)
+        frames = sum(len(ep.arrays["hand_points"]) for _, ep in episodes)
+        print(f"{path}: {len(episodes)} episodes ({len(new)} new), {frames} frames kept, dropped {dropped}")
+    return 0
 
 
 def train(cfg: TrainConfig) -> int:
