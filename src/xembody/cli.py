@@ -79,6 +79,17 @@ class DataImportArgs:
 
 
 @dataclass(frozen=True)
+class DataSimulateTracksArgs:
+    """Write simulated human recordings (noisy keypoints, dropouts, a depth camera's partial view of the
+    object; labelled source=simulated) from a dataset collected with --hand human."""
+
+    dataset: tyro.conf.Positional[Path]
+    out: Path
+    """Directory for the .npz recordings (import them with `xembody data import`)."""
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class DataArgs:
     """Inspect and check episode datasets."""
 
@@ -86,6 +97,10 @@ class DataArgs:
         Annotated[DataInfoArgs, tyro.conf.subcommand("info", description=DataInfoArgs.__doc__)]
         | Annotated[DataValidateArgs, tyro.conf.subcommand("validate", description=DataValidateArgs.__doc__)]
         | Annotated[DataImportArgs, tyro.conf.subcommand("import", description=DataImportArgs.__doc__)]
+        | Annotated[
+            DataSimulateTracksArgs,
+            tyro.conf.subcommand("simulate-tracks", description=DataSimulateTracksArgs.__doc__),
+        ]
     )
 
 
@@ -197,6 +212,12 @@ def data(args: DataArgs) -> int:
         return 0
     if isinstance(args.cmd, DataImportArgs):
         return import_recordings(args.cmd)
+    if isinstance(args.cmd, DataSimulateTracksArgs):
+        from xembody.data.synthetic_tracks import SensorConfig, simulate_recordings
+
+        paths = simulate_recordings(args.cmd.dataset, args.cmd.out, SensorConfig(seed=args.cmd.seed))
+        print(f"{args.cmd.out}: {len(paths)} simulated recordings")
+        return 0
     n, problems = validate(args.cmd.path)
     for p in problems:
         print(p)

@@ -50,9 +50,9 @@ class Track:
 
 @dataclass(frozen=True)
 class FrameChecks:
-    bone_tolerance: float = 0.25  # fraction of the recording's median bone length
+    bone_tolerance: float = 0.5  # fraction of the median bone length: tracker failures, not noise
     max_speed: float = 2.0  # m/s of any keypoint between kept frames
-    min_object_points: int = 20
+    min_object_points: int = 10
 
 
 def read_track(path: str | Path) -> Track:
