@@ -192,3 +192,46 @@ def test_simulated_recordings_go_through_the_importer(tmp_path, capsys):
     pts = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     assert visible(pts, np.empty((0, 3)), cam, 1.0).tolist() == [True, False, True]
     assert visible(pts, np.array([[0.0, 0.5, 0.0]]), cam, 1.0).tolist() == [True, False, False]
+
+
+def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
+    """--mix draws each batch's share from human tracks; human samples get Chamfer + EMD, sim ones MSE."""
+    from xembody.cli import main
+    from xembody.data.dataset import EpisodeWindows, collate
+    from xembody.train.config import TrainConfig
+    from xembody.train.loop import draw, unroll_loss
+
+    sim, recs, human = tmp_path / "sim", tmp_path / "recs", tmp_path / "human"
+    assert (
+        main(
+            [
+                "collect",
+                "--hand",
+                "human",
+                "--task",
+                "box",
+                "--episodes",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(sim),
+            ]
+        )
+        == 0
+    )
+    assert main(["data", "simulate-tracks", str(sim), "--out", str(recs)]) == 0
+    assert main(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human)]) == 0
+    cfg = TrainConfig(data=(sim, human), batch_size=8, mix="sim:human=3:1")
+    ds = EpisodeWindows(cfg.data, cfg.horizon)
+    is_human = np.array([a["source"] == "human" for a in ds.attrs])[ds.episode_of(np.arange(len(ds)))]
+    pick = draw(np.arange(len(ds)), is_human, cfg, torch.Generator().manual_seed(0))
+    assert is_human[pick].sum() == 2 and len(pick) == 8
+    batch = collate([ds[int(i)] for i in pick])
+    assert batch["corresponds"].tolist() == (~is_human[pick]).tolist()
+    model = cfg.build_model()
+    loss, _ = unroll_loss(model, batch, cfg)
+    only_sim, _ = unroll_loss(model, collate([ds[int(i)] for i in pick[~is_human[pick]]]), cfg)
+    assert torch.isfinite(loss) and loss != only_sim
+    with pytest.raises(XembodyError, match="sim:human=A:B"):
+        _ = TrainConfig(data=(sim,), mix="sim=1").human_share

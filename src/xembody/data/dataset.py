@@ -97,6 +97,7 @@ class EpisodeWindows(Dataset):
             "object": self.object[e][t : t + self.horizon + 1],
             "action": hand[1:] - hand[:-1],
             "rigid": self.attrs[e].get("object_kind") == "rigid",
+            "corresponds": bool(self.attrs[e].get("correspondence", True)),  # False: human tracks
             "episode": e,
             **({} if self.qpos[e] is None else {"qpos": self.qpos[e][t : t + self.horizon + 1]}),
         }
@@ -106,7 +107,8 @@ def collate(items: list[dict]) -> dict:
     """Stack samples, zero-padding particle counts to the batch maximum.
 
     Returns `hand` (B, H+1, Nh, 3), `object` (B, H+1, No, 3), `action` (B, H, Nh, 3), boolean masks
-    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,), `episode` (B,), and
+    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,), `corresponds` (B,)
+    (object particles correspond across frames: simulation), `episode` (B,), and
     `qpos` (B, H+1, dof) when every sample has joint positions of the same width.
     """
     out = {}
@@ -124,5 +126,6 @@ def collate(items: list[dict]) -> dict:
     if len(widths) == 1 and None not in widths:  # joint positions only batch for one kind of hand
         out["qpos"] = torch.stack([x["qpos"] for x in items])
     out["rigid"] = torch.tensor([x["rigid"] for x in items])
+    out["corresponds"] = torch.tensor([x.get("corresponds", True) for x in items])
     out["episode"] = torch.tensor([x["episode"] for x in items])
     return out

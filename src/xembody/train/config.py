@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from xembody.errors import XembodyError
 from xembody.model import MODELS, JointConfig, OursConfig, PaperConfig, WorldModel
 
 
@@ -41,7 +42,10 @@ class TrainConfig:
     noise_std: float = 0.0
     """Gaussian noise (m) added to the initial object particles of each unroll (GNS-style)."""
     loss: Literal["mse", "chamfer_emd"] = "mse"
-    """mse where particles correspond (sim); 0.5 Chamfer + 0.5 EMD where they do not (human data)."""
+    """mse: MSE where particles correspond (sim) and 0.5 Chamfer + 0.5 EMD where they do not (human
+    tracks), per sample; chamfer_emd: Chamfer + EMD for every sample."""
+    mix: str = ""
+    """Share of simulated and human windows in each batch, e.g. `sim:human=1:1` (default: as drawn)."""
     val_every: int = 100
     ckpt_every: int = 200
     val_windows: int = 256
@@ -49,6 +53,20 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     """Torch CPU threads (0: all cores)."""
+
+    @property
+    def human_share(self) -> float | None:
+        """The fraction of each batch drawn from human data, from `mix`; None when not mixing."""
+        if not self.mix:
+            return None
+        try:
+            keys, ratio = self.mix.split("=")
+            parts = dict(zip(keys.split(":"), map(float, ratio.split(":")), strict=True))
+            sim, human = parts.pop("sim"), parts.pop("human")
+            assert not parts and sim >= 0 and human >= 0 and sim + human > 0
+        except (ValueError, KeyError, AssertionError):
+            raise XembodyError(f"--mix {self.mix!r}: write it as sim:human=A:B, e.g. sim:human=1:1") from None
+        return human / (sim + human)
 
     @property
     def hand_list(self) -> list[str]:

@@ -61,15 +61,19 @@ def unroll_loss(
         start = start + cfg.noise_std * torch.randn(start.shape, generator=noise)
     pred, aux = predict(unroll or model.rollout, batch, start, obj_true=obj[:, 1:])
     true = obj[:, 1:]
-    scale = model.cfg.output_scale**2  # losses in units of (1 cm)^2: O(1) numbers
-    if cfg.loss == "mse":
-        task = mse(pred, true, om[:, None].expand(-1, pred.shape[1], -1)) / scale
-    else:
-        flat = lambda x: x.reshape(-1, *x.shape[2:])  # noqa: E731
-        m = om[:, None].expand(-1, pred.shape[1], -1).reshape(-1, om.shape[1])
-        cd = chamfer(flat(pred), flat(true), m, m).mean()
-        emd = sinkhorn_emd(flat(pred), flat(true), m, m).mean()
-        task = (0.5 * cd + 0.5 * emd) / model.cfg.output_scale
+    m = om[:, None].expand(-1, pred.shape[1], -1)
+    # MSE where particles correspond (simulation); Chamfer + EMD where they do not (human tracks).
+    pointwise = batch["corresponds"] if cfg.loss == "mse" else torch.zeros(len(obj), dtype=torch.bool)
+    task = torch.zeros(())
+    if pointwise.any():  # in units of (1 cm)^2: O(1) numbers
+        sq = mse(pred[pointwise], true[pointwise], m[pointwise]) / model.cfg.output_scale**2
+        task = task + sq * pointwise.float().mean()
+    if (~pointwise).any():
+        flat = lambda x: x[~pointwise].reshape(-1, *x.shape[2:])  # noqa: E731
+        mm = flat(m)
+        cd = chamfer(flat(pred), flat(true), mm, mm).mean()
+        emd = sinkhorn_emd(flat(pred), flat(true), mm, mm).mean()
+        task = task + (0.5 * cd + 0.5 * emd) / model.cfg.output_scale * (~pointwise).float().mean()
     parts = {"task": task.detach(), **{k: v.detach() for k, v in aux.items()}}
     return task + sum(aux.values(), torch.zeros(())), parts
 
@@ -96,6 +100,25 @@ def split(ds: EpisodeWindows) -> tuple[np.ndarray, np.ndarray]:
     return (train, val) if len(train) else (val, val)
 
 
+def draw(train_idx: np.ndarray, human: np.ndarray, cfg: TrainConfig, gen: torch.Generator) -> np.ndarray:
+    """A batch of window indices: uniform over training windows, or `cfg.mix`'s share from human data."""
+    share = cfg.human_share
+    if share is None:
+        return train_idx[torch.randint(len(train_idx), (cfg.batch_size,), generator=gen).numpy()]
+    pools = train_idx[~human[train_idx]], train_idx[human[train_idx]]
+    n_human = round(cfg.batch_size * share)
+    for pool, n, what in ((pools[0], cfg.batch_size - n_human, "simulated"), (pools[1], n_human, "human")):
+        if n and not len(pool):
+            raise XembodyError(f"--mix {cfg.mix}: no {what} episodes in {', '.join(map(str, cfg.data))}")
+    return np.concatenate(
+        [
+            pool[torch.randint(len(pool), (n,), generator=gen).numpy()]
+            for pool, n in zip(pools, (cfg.batch_size - n_human, n_human), strict=True)
+            if n
+        ]
+    )
+
+
 def train(cfg: TrainConfig, progress: bool = True) -> dict:
     """Train (or resume) the run in `cfg.out`; returns the last metrics row."""
     rank, world = _distributed()
@@ -103,6 +126,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
     torch.manual_seed(cfg.seed)
     ds = EpisodeWindows(cfg.data, cfg.horizon, cfg.hand_list or None, cfg.task_list or None)
     train_idx, val_idx = split(ds)
+    human = np.array([a.get("source") == "human" for a in ds.attrs])[ds.episode_of(np.arange(len(ds)))]
     val_batches = [
         collate([ds[int(i)] for i in chunk])
         for chunk in np.array_split(val_idx[: cfg.val_windows], 8)
@@ -126,7 +150,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
     started, losses = time.perf_counter(), []
     while step < cfg.steps:
         gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
-        pick = train_idx[torch.randint(len(train_idx), (cfg.batch_size,), generator=gen).numpy()]
+        pick = draw(train_idx, human, cfg, gen)
         batch = collate([ds[int(i)] for i in np.array_split(pick, world)[rank]])
         for g in opt.param_groups:
             g["lr"] = cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (
