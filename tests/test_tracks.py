@@ -235,3 +235,18 @@ def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
     assert torch.isfinite(loss) and loss != only_sim
     with pytest.raises(XembodyError, match="sim:human=A:B"):
         _ = TrainConfig(data=(sim,), mix="sim=1").human_share
+
+
+def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path):
+    from xembody.experiments.cotrain import CotrainConfig, cotrain
+
+    cfg = CotrainConfig(out=tmp_path / "cotrain", robot_hands="franka_hand", ratios="1:1", batch_size=4)
+    tiny = {"sim_episodes": 2, "human_episodes": (2, 1), "steps": 2, "plan_episodes": 1, "plan_updates": 1}
+    rows = cotrain(cfg, tiny)
+    assert [r["model"] for r in rows] == ["sim_only", "human_only", "cotrain_1to1"]
+    for r in rows:
+        assert np.isfinite([r["human_chamfer"], r["human_emd"]]).all() and 0.0 <= r["plan_success"] <= 1.0
+    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 4 and (cfg.out / "cotrain.png").is_file()
+    stamp = (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns
+    assert cotrain(cfg, tiny) == rows  # resumes: nothing is trained or evaluated again
+    assert (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns == stamp
