@@ -1,4 +1,6 @@
-"""Human-hand recordings: reading the open format, mirroring left hands, and dropping bad frames."""
+"""Human-hand recordings: format, left hands, bad frames, simulated tracks, import, mixing, co-training."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,32 +154,38 @@ def test_import_command_writes_episodes_reports_drops_and_resumes(good_track, tm
     assert "bad.npz" in capsys.readouterr().err
 
 
+def human_datasets(tmp: Path, imported: bool = True) -> tuple[Path, Path]:
+    """Two simulated human box episodes (tmp/sim), their recordings (tmp/recs), imported (tmp/human)."""
+    from xembody.cli import main
+
+    sim, recs, human = tmp / "sim", tmp / "recs", tmp / "human"
+    argv = [
+        "collect",
+        "--hand",
+        "human",
+        "--task",
+        "box",
+        "--episodes",
+        "2",
+        "--workers",
+        "1",
+        "--out",
+        str(sim),
+    ]
+    assert main(argv) == 0
+    assert main(["data", "simulate-tracks", str(sim), "--out", str(recs)]) == 0
+    if imported:
+        assert main(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human)]) == 0
+    return sim, human
+
+
 def test_simulated_recordings_go_through_the_importer(tmp_path, capsys):
     """collect --hand human -> simulate-tracks (noise, dropouts, partial view) -> import -> valid episodes."""
     from xembody.cli import main
     from xembody.data.synthetic_tracks import visible
     from xembody.data.validate import validate
 
-    sim = tmp_path / "sim"
-    assert (
-        main(
-            [
-                "collect",
-                "--hand",
-                "human",
-                "--task",
-                "box",
-                "--episodes",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(sim),
-            ]
-        )
-        == 0
-    )
-    assert main(["data", "simulate-tracks", str(sim), "--out", str(tmp_path / "recs")]) == 0
+    sim, _ = human_datasets(tmp_path, imported=False)
     recs = sorted((tmp_path / "recs").glob("*.npz"))
     assert len(recs) == 2
     with np.load(recs[0]) as z:
@@ -196,32 +204,11 @@ def test_simulated_recordings_go_through_the_importer(tmp_path, capsys):
 
 def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
     """--mix draws each batch's share from human tracks; human samples get Chamfer + EMD, sim ones MSE."""
-    from xembody.cli import main
     from xembody.data.dataset import EpisodeWindows, collate
     from xembody.train.config import TrainConfig
     from xembody.train.loop import draw, unroll_loss
 
-    sim, recs, human = tmp_path / "sim", tmp_path / "recs", tmp_path / "human"
-    assert (
-        main(
-            [
-                "collect",
-                "--hand",
-                "human",
-                "--task",
-                "box",
-                "--episodes",
-                "2",
-                "--workers",
-                "1",
-                "--out",
-                str(sim),
-            ]
-        )
-        == 0
-    )
-    assert main(["data", "simulate-tracks", str(sim), "--out", str(recs)]) == 0
-    assert main(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human)]) == 0
+    sim, human = human_datasets(tmp_path)
     cfg = TrainConfig(data=(sim, human), batch_size=8, mix="sim:human=3:1")
     ds = EpisodeWindows(cfg.data, cfg.horizon)
     is_human = np.array([a["source"] == "human" for a in ds.attrs])[ds.episode_of(np.arange(len(ds)))]
