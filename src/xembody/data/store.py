@@ -59,7 +59,7 @@ class EpisodeStore:
             return cls.open(root)
         try:
             (root / EPISODES).mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(root / MARKER, json.dumps({"format": FORMAT, "version": VERSION}))
+            atomic_write_text(root / MARKER, json.dumps({"format": FORMAT, "version": VERSION}))
         except OSError as e:
             raise XembodyError(f"{root}: cannot write here ({e.strerror})") from None
         return cls(root)
@@ -177,7 +177,8 @@ class EpisodeStore:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file so that readers see the old or the new content, never a part."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)

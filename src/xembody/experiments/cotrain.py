@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +141,7 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, f
 
 def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
     """Run (or resume) the experiment; `scale` overrides `cfg.scale`'s sizes (tests use a tiny one)."""
+    from xembody.data.store import atomic_write_text
     from xembody.errors import XembodyError
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
@@ -166,9 +166,7 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
             train(tc)
             row = {"model": name, "data": [str(p) for p in paths], "mix": mix or "-"}
             row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
-            tmp = done.with_name(".result.json.tmp")
-            tmp.write_text(json.dumps(row, indent=2))
-            os.replace(tmp, done)
+            atomic_write_text(done, json.dumps(row, indent=2))
         rows.append(json.loads(done.read_text()))
     write_table(cfg.out, rows)
     return rows

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from xembody.data.store import atomic_write_text
 from xembody.embodiments import load_hand
 from xembody.embodiments.hand import MjcfHand
 from xembody.errors import XembodyError
@@ -115,10 +116,10 @@ def plan(cfg: PlanConfig) -> dict:
         planner = make_planner(cfg, dyn, scene, frame, goal, i)
         ep, video = _episode(cfg, scene, planner, goal, i)
         row = {"episode": i, **ep.summary(), "video": video, "trace": ep.trace}
-        _write_json(path, row)
+        atomic_write_text(path, json.dumps(row, indent=2))
         results.append(row)
     summary = _summary(cfg, scene, results)
-    _write_json(cfg.out / "summary.json", summary)
+    atomic_write_text(cfg.out / "summary.json", json.dumps(summary, indent=2))
     return summary
 
 
@@ -193,9 +194,3 @@ def _summary(cfg: PlanConfig, scene: Scene, rows: list[dict]) -> dict:
         "unstable": sum(r["unstable"] is not None for r in rows),
         "per_episode": [{k: v for k, v in r.items() if k != "trace"} for r in rows],
     }
-
-
-def _write_json(path: Path, obj: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
