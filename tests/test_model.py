@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -239,7 +240,7 @@ def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
         progress=False,
     )
     model, payload = load_model(tmp_path / "run")
-    assert payload["name"] == "ours" and payload["step"] == 2
+    assert payload["name"] == "ours" and payload["step"] == 2 and payload["hands"] == ["franka_hand"]
     s = random_scene()
     again, _ = load_model(tmp_path / "run" / "model.pt")
     with torch.no_grad():
@@ -248,6 +249,22 @@ def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     assert r["windows"] == 16 and len(r["mse_rollout"]) == 5
     assert r["mse_rollout"][-1] >= r["mse_rollout"][0] > 0  # errors grow along a rollout
     assert json.loads(Path(r["json"]).read_text())["emd_last"] == r["emd_last"] and Path(r["plot"]).is_file()
+    assert r["episodes"] >= 2  # the intervals are over episodes, not over their overlapping windows
+    assert all(0 < r[f"{k}_ci95"] < r[k] * 10 for k in ("mse_rollout_last", "chamfer_last", "emd_last"))
+
+
+def test_fine_tuning_starts_from_the_given_model_and_remembers_its_hands(data, tmp_path):
+    shipped, old = load_model("box-5hands")
+    cfg = TrainConfig(data=(data,), init="box-5hands", out=tmp_path / "tune", steps=2, batch_size=2)
+    train(replace(cfg, lr=0.0, lr_final=0.0, val_windows=4, threads=1), progress=False)
+    tuned, payload = load_model(tmp_path / "tune")
+    for x, y in zip(shipped.state_dict().values(), tuned.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y)  # lr 0: exactly the shipped weights, so they were loaded
+    assert payload["hands"] == sorted({*old["hands"], "franka_hand"}) and "allegro" in payload["hands"]
+    train(replace(cfg, out=tmp_path / "moved", steps=3, val_windows=4, threads=1), progress=False)
+    moved, _ = load_model(tmp_path / "moved")
+    pairs = zip(shipped.state_dict().values(), moved.state_dict().values(), strict=True)
+    assert max((x - y).abs().max() for x, y in pairs) > 0  # and they train from there
 
 
 def test_bad_inputs_get_one_line_errors(data, tmp_path, capsys):

@@ -293,6 +293,8 @@ def test_plan_command_runs_episodes_writes_video_and_summary_and_resumes(tmp_pat
     stamp = (out / "episodes" / "000.json").stat().st_mtime_ns
     assert main(argv) == 0  # resumes: the finished episode is not planned again
     assert (out / "episodes" / "000.json").stat().st_mtime_ns == stamp
+    assert main([*argv[:-2], "--goal-yaw", "30", "--out", str(out)]) == 2  # other settings: not mixed in
+    assert "other settings (goal_yaw); use another --out" in capsys.readouterr().err
     # Particle tracks for `xembody view`: every executed step, with the planner's prediction of it.
     with np.load(out / "episode-000.npz") as z:
         assert z["hand"].shape[0] == z["object"].shape[0] == z["predicted"].shape[0] == row["steps"] + 1

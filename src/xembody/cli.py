@@ -13,6 +13,8 @@ import tyro
 from xembody.data.collect import CollectConfig
 from xembody.errors import XembodyError
 from xembody.experiments.cotrain import CotrainConfig
+from xembody.experiments.dof import DofConfig
+from xembody.experiments.scaling import ScalingConfig
 from xembody.planning.config import PlanConfig
 from xembody.train.config import TrainConfig
 from xembody.train.evaluate import EvalConfig
@@ -35,14 +37,20 @@ class HandsArgs:
 
 @dataclass(frozen=True)
 class DemoArgs:
-    """Show xembody working: the hands table, every hand rendered with its particles, and the shipped
-    world model (never trained on this hand) turning a box 45 degrees with LEAP in closed loop."""
+    """The whole story in minutes: every hand with its particles; a little exploration data with a hand
+    the shipped world model never saw, and the model's prediction error on it; optionally a fine-tune on
+    that data; then closed-loop planning with that hand turning a box 45 degrees (a GIF)."""
 
     out: Path = Path("runs/demo")
     n_points: int = 50
     hand: str = "leap"
-    """The hand to plan with (box-5hands never saw leap, umi or human)."""
+    """The unseen hand (box-5hands never saw leap, umi or human)."""
+    data_episodes: int = 4
+    """Exploration episodes to collect with it (the model's test data, and fine-tuning data)."""
+    finetune_steps: int = 0
+    """Fine-tune the shipped model on those episodes before planning (e.g. 200; 0: plan zero-shot)."""
     episodes: int = 1
+    """Planning episodes."""
 
 
 @dataclass(frozen=True)
@@ -179,15 +187,38 @@ def hands(args: HandsArgs) -> None:
 
 
 def demo(args: DemoArgs) -> int:
+    from xembody.data.replay import render_episode
+    from xembody.train.evaluate import EvalConfig, evaluate
+    from xembody.train.loop import train
+
     loaded = load_registered(args.n_points)
     print_table(hand_rows(loaded))
     for hand in loaded.values():
-        print(f"rendered {show_hand(hand, args.out / 'hands')}")
-    print(f"planning with the shipped model box-5hands on {args.hand}, a hand it never saw ...")
-    cfg = PlanConfig(
-        model="box-5hands", hand=args.hand, episodes=args.episodes, video="gif", out=args.out / "plan"
-    )
-    return plan(cfg)
+        show_hand(hand, args.out / "hands")
+    print(f"[1/4] rendered every hand with its particles: {args.out / 'hands'}/*.png")
+    data = args.out / "data" / f"box_{args.hand}"
+    collect(CollectConfig(hand=args.hand, episodes=args.data_episodes, workers=2, out=data))
+    clip = render_episode(data, None, args.out / f"explore_{args.hand}.gif")
+    print(f"[2/4] exploration data with {args.hand}: {data}  (first episode: {clip})")
+
+    def report(model: str, what: str) -> str:
+        r = evaluate(EvalConfig(model=model, data=(data,), out=args.out / "eval" / Path(model).name))
+        mse, still = r["mse_rollout_last"] * 1e6, r["zero_motion_mse_rollout_last"] * 1e6
+        print(f"[3/4] {what}: 5-step MSE {mse:.0f} mm^2 (no-motion baseline {still:.0f}), plot {r['plot']}")
+        return r["plot"]
+
+    model = "box-5hands"
+    plot = report(model, f"{model}, never trained on {args.hand}")
+    if args.finetune_steps:
+        tune = args.out / "finetune"
+        train(TrainConfig(data=(data,), init=model, out=tune, steps=args.finetune_steps, val_every=50))
+        model = str(tune)
+        plot = report(model, f"fine-tuned {args.finetune_steps} steps (on these same episodes)")
+    print(f"[4/4] planning with {model} on {args.hand} ...")
+    runs = args.out / ("plan_finetuned" if args.finetune_steps else "plan")
+    plan(PlanConfig(model=model, hand=args.hand, episodes=args.episodes, video="gif", out=runs))
+    print(f"\nvideo: {runs}/episode-000.gif  hands: {args.out / 'hands'}  eval plot: {plot}")
+    return 0
 
 
 def collect(cfg: CollectConfig) -> int:
@@ -292,17 +323,19 @@ class ExperimentArgs:
 
     cmd: (
         Annotated[CotrainConfig, tyro.conf.subcommand("cotrain", description=CotrainConfig.__doc__)]
-        | Annotated[None, tyro.conf.Suppress]  # a one-member union would not be a subcommand
+        | Annotated[DofConfig, tyro.conf.subcommand("dof", description=DofConfig.__doc__)]
+        | Annotated[ScalingConfig, tyro.conf.subcommand("scaling", description=ScalingConfig.__doc__)]
     )
 
 
 def experiment(args: ExperimentArgs) -> int:
-    from xembody.experiments.cotrain import cotrain
+    from xembody.experiments import EXPERIMENTS
 
-    rows = resumable(cotrain, args.cmd, f"re-run the same command to resume in {args.cmd.out}")
+    run, stem, columns = EXPERIMENTS[type(args.cmd)]
+    rows = resumable(run, args.cmd, f"re-run the same command to resume in {args.cmd.out}")
     for r in rows:
-        print(json.dumps({k: r[k] for k in ("model", "mix", "human_chamfer", "human_emd", "plan_success")}))
-    print(f"table: {args.cmd.out / 'cotrain.csv'}  plot: {args.cmd.out / 'cotrain.png'}")
+        print(json.dumps({k: r[k] for k in columns if k in r}))
+    print(f"table: {args.cmd.out / stem}.csv  plot: {args.cmd.out / stem}.png")
     return 0
 
 

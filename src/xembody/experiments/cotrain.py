@@ -9,10 +9,12 @@ stage writes into `--out` and is skipped when already there, so an interrupted r
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from xembody.experiments.common import scale_of, write_rows, xembody
+from xembody.stats import proportion_ci
 
 SCALES = {  # episodes per robot hand, human episodes (train, test), training steps, planning
     "small": {
@@ -30,6 +32,21 @@ SCALES = {  # episodes per robot hand, human episodes (train, test), training st
         "plan_updates": 30,
     },
 }
+
+
+COLUMNS = [
+    "model",
+    "mix",
+    "human_chamfer",
+    "human_chamfer_ci95",
+    "human_emd",
+    "human_emd_ci95",
+    "plan_success",
+    "plan_success_ci_low",
+    "plan_success_ci_high",
+    "plan_episodes",
+    "plan_yaw_error_deg",
+]
 
 
 @dataclass(frozen=True)
@@ -50,22 +67,13 @@ class CotrainConfig:
     seed: int = 0
 
 
-def _run(argv: list[str]) -> None:
-    from xembody.cli import main
-
-    if (code := main(argv)) != 0:
-        from xembody.errors import XembodyError
-
-        raise XembodyError(f"cotrain: `xembody {' '.join(argv)}` failed with exit code {code}")
-
-
 def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
     """Sim datasets per robot hand, and human training / held-out recordings imported as datasets."""
     out = cfg.out / "data"
     sims = []
     for hand in cfg.robot_hands.split(","):
         sims.append(out / f"sim_{hand}")
-        _run(
+        xembody(
             [
                 "collect",
                 "--hand",
@@ -86,7 +94,7 @@ def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
         ("test", scale["human_episodes"][1], cfg.seed + 1),
     ):
         raw, recs, human[part] = out / f"human_sim_{part}", out / f"human_recs_{part}", out / f"human_{part}"
-        _run(
+        xembody(
             [
                 "collect",
                 "--hand",
@@ -102,8 +110,8 @@ def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
             ]
         )
         if not recs.exists():
-            _run(["data", "simulate-tracks", str(raw), "--out", str(recs), "--seed", str(seed)])
-        _run(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human[part])])
+            xembody(["data", "simulate-tracks", str(raw), "--out", str(recs), "--seed", str(seed)])
+        xembody(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human[part])])
     return sims, human["train"], human["test"]
 
 
@@ -116,10 +124,16 @@ def arms(cfg: CotrainConfig, sims: list[Path], human: Path) -> dict[str, tuple[l
 
 
 def evaluate_human(run: Path, test: Path) -> dict[str, float]:
+    """Chamfer and EMD after the horizon on held-out recordings, with 95% intervals over recordings."""
     from xembody.train.evaluate import EvalConfig, evaluate
 
     r = evaluate(EvalConfig(model=run, data=(test,), out=run))
-    return {"human_chamfer": r["chamfer_last"], "human_emd": r["emd_last"]}
+    return {
+        "human_chamfer": r["chamfer_last"],
+        "human_chamfer_ci95": r["chamfer_last_ci95"],
+        "human_emd": r["emd_last"],
+        "human_emd_ci95": r["emd_last_ci95"],
+    }
 
 
 def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, float]:
@@ -136,19 +150,23 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, f
         seed=cfg.seed,
     )
     s = plan(pc)
-    return {"plan_success": s["success_rate"], "plan_yaw_error_deg": s["final_yaw_error_deg_mean"]}
+    low, high = proportion_ci(round(s["success_rate"] * s["episodes"]), s["episodes"])
+    return {
+        "plan_success": s["success_rate"],
+        "plan_success_ci_low": low,
+        "plan_success_ci_high": high,
+        "plan_episodes": s["episodes"],
+        "plan_yaw_error_deg": s["final_yaw_error_deg_mean"],
+    }
 
 
 def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
     """Run (or resume) the experiment; `scale` overrides `cfg.scale`'s sizes (tests use a tiny one)."""
     from xembody.data.store import atomic_write_text
-    from xembody.errors import XembodyError
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
 
-    if scale is None and cfg.scale not in SCALES:
-        raise XembodyError(f"--scale {cfg.scale!r}: choose {', '.join(SCALES)}")
-    scale = scale or SCALES[cfg.scale]
+    scale = scale_of(cfg.scale, SCALES, scale)
     sims, human, test = data(cfg, scale)
     rows = []
     for name, (paths, mix) in arms(cfg, sims, human).items():
@@ -167,7 +185,11 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
             row = {"model": name, "data": [str(p) for p in paths], "mix": mix or "-"}
             row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
             atomic_write_text(done, json.dumps(row, indent=2))
-        rows.append(json.loads(done.read_text()))
+        row = json.loads(done.read_text())
+        if "human_chamfer_ci95" not in row or "plan_episodes" not in row:  # a result from before the CIs
+            row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
+            atomic_write_text(done, json.dumps(row, indent=2))
+        rows.append(row)
     write_table(cfg.out, rows)
     return rows
 
@@ -178,20 +200,34 @@ def write_table(out: Path, rows: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = ["model", "mix", "human_chamfer", "human_emd", "plan_success", "plan_yaw_error_deg"]
-    with open(out / "cotrain.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, keys, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    (out / "cotrain.json").write_text(json.dumps(rows, indent=2))
+    write_rows(out, "cotrain", rows, COLUMNS)
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
     names = [r["model"] for r in rows]
-    ax[0].bar(names, [1000 * (r["human_chamfer"] + r["human_emd"]) for r in rows])
-    ax[0].set_ylabel("held-out human Chamfer + EMD (mm)")
-    ax[1].bar(names, [r["plan_success"] for r in rows])
-    ax[1].set_ylabel("planning success, held-out robot hand")
+    x = range(len(rows))
+    for i, key in enumerate(("human_chamfer", "human_emd")):
+        ax[0].bar(
+            [j + 0.4 * i - 0.2 for j in x],
+            [1000 * r[key] for r in rows],
+            0.4,
+            yerr=[1000 * r[f"{key}_ci95"] for r in rows],
+            capsize=3,
+            label=key.split("_")[1],
+        )
+    ax[0].set_ylabel("held-out human error (mm, 95% CI)")
+    ax[0].legend()
+    succ = [r["plan_success"] for r in rows]
+    ax[1].bar(
+        x,
+        succ,
+        yerr=[
+            [p - r["plan_success_ci_low"] for p, r in zip(succ, rows, strict=True)],
+            [r["plan_success_ci_high"] - p for p, r in zip(succ, rows, strict=True)],
+        ],
+        capsize=3,
+    )
+    ax[1].set_ylabel("planning success, held-out robot hand (Wilson 95%)")
     for a in ax:
-        a.tick_params(axis="x", rotation=30)
+        a.set_xticks(list(x), names, rotation=30, ha="right")
     fig.tight_layout()
     fig.savefig(out / "cotrain.png", dpi=120)
     plt.close(fig)

@@ -104,6 +104,7 @@ def plan(cfg: PlanConfig) -> dict:
     dyn = make_dynamics(cfg, scene)
     done = cfg.out / "episodes"
     done.mkdir(parents=True, exist_ok=True)
+    _check_resumable(cfg)
     results = []
     for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):
         path = done / f"{i:03d}.json"
@@ -177,6 +178,26 @@ def _episode(
     finally:
         if cam is not None:
             cam.close()
+
+
+def _settings(cfg: PlanConfig) -> dict:
+    """What the episodes depend on (not how many there are, nor where they go)."""
+    keep = {k: v for k, v in asdict(cfg).items() if k not in ("episodes", "out")}
+    return json.loads(json.dumps(keep, default=str))
+
+
+def _check_resumable(cfg: PlanConfig) -> None:
+    """Episodes already in `cfg.out` must come from the same settings, or the summary would mix runs."""
+    path = cfg.out / "settings.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        diff = [k for k, v in _settings(cfg).items() if k in saved and saved[k] != v]
+        if diff:
+            raise XembodyError(
+                f"{cfg.out}: was planned with other settings ({', '.join(diff)}); use another --out"
+            )
+    else:
+        atomic_write_text(path, json.dumps(_settings(cfg), indent=2))
 
 
 def _summary(cfg: PlanConfig, scene: Scene, rows: list[dict]) -> dict:

@@ -21,8 +21,15 @@ def save(obj: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def model_payload(model: WorldModel, step: int) -> dict:
-    return {"name": model.name, "config": asdict(model.cfg), "state": model.state_dict(), "step": step}
+def model_payload(model: WorldModel, step: int, hands: list[str] | None = None) -> dict:
+    """What a model needs to load, plus the hands it was trained on (to tell seen from unseen)."""
+    return {
+        "name": model.name,
+        "config": asdict(model.cfg),
+        "state": model.state_dict(),
+        "step": step,
+        "hands": sorted(hands or []),
+    }
 
 
 def load_model(run: str | Path) -> tuple[WorldModel, dict]:

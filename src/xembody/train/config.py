@@ -27,6 +27,9 @@ class TrainConfig:
     """Comma-separated hands to train on (default: every hand in the data)."""
     tasks: str = ""
     """Comma-separated tasks to train on (default: all)."""
+    init: str = ""
+    """Fine-tune: start from this trained model (run directory, model.pt or a shipped name such as
+    box-5hands); its architecture replaces --model and its settings."""
     model: Literal["ours", "paper", "joint"] = "ours"
     """ours; paper (the paper's baseline); joint (one-hand baseline acting in joint space)."""
     ours: OursConfig = OursConfig()

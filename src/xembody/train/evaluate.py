@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from xembody.data.dataset import EpisodeWindows, collate
+from xembody.stats import grouped_ci
 from xembody.train.checkpoint import load_model
 from xembody.train.config import names
 from xembody.train.loop import predict
@@ -43,7 +44,7 @@ def evaluate(cfg: EvalConfig) -> dict:
     hands = names(cfg.hands) or None
     ds = EpisodeWindows(cfg.data, cfg.horizon, hands)
     windows = _spread(ds, cfg.stride)[: cfg.max_windows]
-    one, per_step, cd, emd, dist, still = [], [], [], [], [], []
+    one, per_step, last, cd, emd, dist, still = [], [], [], [], [], [], []
     first = None
     for chunk in np.array_split(windows, max(1, -(-len(windows) // cfg.batch_size))):
         b = collate([ds[int(i)] for i in chunk])
@@ -55,6 +56,7 @@ def evaluate(cfg: EvalConfig) -> dict:
             [mse(start, true[:, 0], m).item() * len(chunk), mse(start, true[:, -1], m).item() * len(chunk)]
         )
         per_step.append([mse(pred[:, t], true[:, t], m).item() * len(chunk) for t in range(pred.shape[1])])
+        last.extend(((pred[:, -1] - true[:, -1]).square().sum(-1) * m).sum(-1).div(m.sum(-1)).tolist())
         cd.extend(chamfer(pred[:, -1], true[:, -1], m, m).tolist())
         dist.append(((pred[:, -1] - true[:, -1]).norm(dim=-1) * m).sum().item() / m.sum().item() * len(chunk))
         for p, t, mm in zip(pred[:, -1], true[:, -1], m, strict=True):
@@ -66,6 +68,7 @@ def evaluate(cfg: EvalConfig) -> dict:
                 torch.cat([b["object"][:1, 0:1], pred[:1]], 1)[0],
             )
     n = len(windows)
+    episodes = ds.episode_of(windows)
     result = {
         "model": str(cfg.model),
         "model_name": payload["name"],
@@ -79,9 +82,14 @@ def evaluate(cfg: EvalConfig) -> dict:
         "mean_distance_last": sum(dist) / n,
         "chamfer_last": float(np.mean(cd)),
         "emd_last": float(np.mean(emd)),
+        **{
+            f"{k}_ci95": grouped_ci(v, episodes)[1]
+            for k, v in (("mse_rollout_last", last), ("chamfer_last", cd), ("emd_last", emd))
+        },
+        "episodes": len(set(episodes.tolist())),
         "zero_motion_mse_1step": float(np.sum(still, 0)[0] / n),
         "zero_motion_mse_rollout_last": float(np.sum(still, 0)[1] / n),
-        "units": "MSE in m^2 per particle; distances in m",
+        "units": "MSE in m^2 per particle; distances in m; *_ci95: 95% t interval half-width over episodes",
     }
     out = Path(cfg.out or (cfg.model if Path(cfg.model).is_dir() else Path(cfg.model).parent))
     out.mkdir(parents=True, exist_ok=True)

@@ -132,7 +132,13 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
         for chunk in np.array_split(val_idx[: cfg.val_windows], 8)
         if len(chunk)
     ]
-    model = cfg.build_model(dof=ds.qpos[0].shape[-1] if ds.qpos[0] is not None else 0)
+    hands = {a["hand"] for a in ds.attrs}  # recorded in model.pt: which hands it has seen
+    if cfg.init:  # fine-tune: the architecture and weights come from the trained model
+        model, init = ckpt.load_model(cfg.init)
+        model.train()
+        hands |= set(init.get("hands", []))
+    else:
+        model = cfg.build_model(dof=ds.qpos[0].shape[-1] if ds.qpos[0] is not None else 0)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     rows, step = [], 0
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -188,7 +194,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
                 "metrics": rows,
             }
             ckpt.save(state, resume)
-            ckpt.save(ckpt.model_payload(model, step), cfg.out / ckpt.MODEL)
+            ckpt.save(ckpt.model_payload(model, step, list(hands)), cfg.out / ckpt.MODEL)
     bar.close()
     if world > 1:
         dist.barrier()
@@ -205,7 +211,9 @@ def _distributed() -> tuple[int, int]:
 def _check_resumable(saved: dict, cfg: TrainConfig, path) -> None:
     now = cfg.to_dict()
     diff = [
-        k for k in now if k not in ("steps", "val_every", "ckpt_every", "threads") and saved.get(k) != now[k]
+        k
+        for k in now
+        if k not in ("steps", "val_every", "ckpt_every", "threads") and k in saved and saved[k] != now[k]
     ]
     if diff:
         raise XembodyError(f"{path}: was trained with other settings ({', '.join(diff)}); use another --out")
