@@ -15,7 +15,7 @@ from xembody.experiments.common import scale_of, write_rows
 from xembody.stats import proportion_ci
 
 SCALES = {  # planning episodes per hand and updates per episode
-    "small": {"episodes": 4, "max_updates": 20},
+    "small": {"episodes": 10, "max_updates": 30},
     "paper": {"episodes": 20, "max_updates": 30},
 }
 COLUMNS = [

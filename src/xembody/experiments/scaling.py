@@ -22,7 +22,7 @@ from xembody.experiments.common import scale_of, write_rows, xembody
 from xembody.stats import mean_ci
 
 SCALES = {  # episodes per hand (train, test), training steps (ours, paper's model), subsets per k
-    "small": {"episodes": (30, 10), "steps": 300, "paper_steps": 300, "paper_batch": 4, "subsets": 3},
+    "small": {"episodes": (30, 10), "steps": 300, "paper_steps": 200, "paper_batch": 4, "subsets": 3},
     "paper": {"episodes": (100, 20), "steps": 20000, "paper_steps": 20000, "paper_batch": 16, "subsets": 5},
 }
 COLUMNS = [
@@ -45,11 +45,11 @@ class ScalingConfig:
 
     out: Path = Path("runs/experiments/scaling")
     scale: str = "small"
-    """small (2 CPU cores, about an hour for one held-out hand) or paper (the paper's sizes; a GPU)."""
+    """small (2 CPU cores, under an hour) or paper (the paper's sizes; a GPU)."""
     hands: str = "allegro,shadow,aero,franka_hand,robotiq_2f85,umi,leap"
     """The pool of simulated hands."""
-    held_out: str = "leap"
-    """Comma-separated hands to hold out, each in turn (small scale: one hand fits in an hour)."""
+    held_out: str = "leap,franka_hand"
+    """Comma-separated hands to hold out, each in turn (a dexterous hand and a gripper by default)."""
     max_k: int = 5
     batch_size: int = 16
     seed: int = 0
