@@ -202,6 +202,30 @@ def test_simulated_recordings_go_through_the_importer(tmp_path, capsys):
     assert visible(pts, np.array([[0.0, 0.5, 0.0]]), cam, 1.0).tolist() == [True, False, False]
 
 
+def test_simulated_human_plasticine_presses_go_through_the_importer(tmp_path, capsys):
+    """The paper's human data: PalmPress, FingersPinch, ThumbPinch on the clay, as tracked recordings."""
+    from xembody.cli import main
+    from xembody.data.store import EpisodeStore
+    from xembody.data.validate import validate
+
+    raw, recs, out = tmp_path / "raw", tmp_path / "recs", tmp_path / "human"
+    argv = ["collect", "--hand", "human", "--task", "plasticine", "--episodes", "2", "--frames", "8"]
+    assert main([*argv, "--out", str(raw)]) == 0
+    assert main(["data", "simulate-tracks", str(raw), "--out", str(recs)]) == 0
+    files = sorted(recs.glob("*.npz"))
+    with np.load(files[0]) as z:
+        assert (str(z["task"]), str(z["object"]), str(z["policy"])) == ("plasticine", "plasticine", "press")
+        assert 0 < np.isfinite(z["object_points"]).all(-1).sum(1).max() < 300  # a partial view of the clay
+    assert main(["data", "import", *map(str, files), "--task", "plasticine", "--out", str(out)]) == 0
+    n, problems = validate(out)
+    assert n >= 2 and problems == []
+    store = EpisodeStore.open(out)
+    ep = store.read(store.names()[0])
+    assert ep.attrs["object"] == "plasticine" and ep.attrs["object_kind"] == "deformable"
+    assert ep.attrs["recorded"]["policy"] == "press" and ep.attrs["source"] == "human"
+    assert ep.arrays["hand_points"].shape[1:] == (200, 3) and ep.arrays["object_points"].shape[1:] == (300, 3)
+
+
 def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
     """--mix draws each batch's share from human tracks; human samples get Chamfer + EMD, sim ones MSE."""
     from xembody.data.dataset import EpisodeWindows, collate

@@ -79,8 +79,8 @@ class DataImportArgs:
     """Dataset directory (created, or added to: recordings already imported are kept)."""
     task: str = "box"
     """box or plasticine: sets particle counts and the object kind."""
-    object: str = "box"
-    """Name of the recorded object."""
+    object: str | None = None
+    """Name of the recorded object (default: the task's, box or plasticine)."""
     min_frames: int = 6
     """Shortest run of trusted frames kept as an episode."""
     seed: int = 0

@@ -80,7 +80,8 @@ def simulate_recordings(dataset: Path, out: Path, cfg: SensorConfig = SensorConf
         rec = recording_from_episode({**ep.arrays, "dt": ep.attrs["dt"]}, human, cfg, rng)
         path = out / f"{name}.npz"
         tmp = out / f".{name}.tmp.npz"
-        np.savez_compressed(tmp, **rec, source="simulated", episode=name)
+        labels = {k: ep.attrs[k] for k in ("task", "object", "policy")}  # kept as the import's attributes
+        np.savez_compressed(tmp, **rec, source="simulated", episode=name, **labels)
         os.replace(tmp, path)
         written.append(path)
     return written

@@ -143,7 +143,7 @@ def track_episodes(
     track: Track,
     name: str,
     task: str,
-    object_name: str,
+    object_name: str | None = None,
     checks: FrameChecks = FrameChecks(),
     min_frames: int = 6,
     seed: int = 0,
@@ -151,6 +151,7 @@ def track_episodes(
     """A recording as episodes of the data contract: one per run of trusted frames, hand particles from the
     keypoints through the human embodiment, object points resampled to the task's count per frame (they do
     not correspond across frames: train on them with Chamfer + EMD). Also returns the dropped-frame counts.
+    `object_name` defaults to the task's object.
     """
     import torch
 
@@ -176,7 +177,7 @@ def track_episodes(
             "dof": human.dof,
             "task": task,
             "object_kind": "rigid" if t.name == "box" else "deformable",
-            "object": object_name,
+            "object": object_name or t.object,
             "dt": 1.0 / track.fps,
             "source": "human",
             "engine": track.attrs.get("source", "tracked"),
@@ -185,6 +186,7 @@ def track_episodes(
             "frames": idx.tolist(),
             "correspondence": False,
             "dropped_frames": dropped,
+            "recorded": dict(track.attrs),  # the file's own scalars (source, labels of simulated data)
         }
         out.append((f"{name}-{k:03d}", Episode(arrays, attrs)))
     return out, dropped
