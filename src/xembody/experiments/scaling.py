@@ -157,11 +157,12 @@ def scaling(cfg: ScalingConfig, scale: dict | None = None) -> list[dict]:
     table = summarize(rows)
     write_rows(cfg.out, "scaling_runs", rows, [*COLUMNS[:3], "train_hands", "mse", "chamfer"])
     write_rows(cfg.out, "scaling", table, COLUMNS)
-    plot(table, cfg.out / "scaling.png")
+    plot(table, rows, cfg.out / "scaling.png")
     return table
 
 
-def plot(table: list[dict], path: Path) -> None:
+def plot(table: list[dict], rows: list[dict], path: Path) -> None:
+    """Per held-out hand: mean error vs k with its interval, every run as a dot, and the references."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -173,6 +174,8 @@ def plot(table: list[dict], path: Path) -> None:
         lines = [r for r in table if r["held_out"] == target]
         for a, m, unit, scale in ((ax[0], "mse", "mm²", 1e6), (ax[1], "chamfer", "mm", 1e3)):
             ours = [r for r in lines if r["model"] == "ours"]
+            runs_k = [r for r in rows if r["held_out"] == target and r["model"] == "ours"]
+            a.plot([r["k"] for r in runs_k], [scale * r[m] for r in runs_k], ".", color="grey", alpha=0.6)
             a.errorbar(
                 [r["k"] for r in ours],
                 [scale * r[m] for r in ours],
@@ -196,6 +199,7 @@ def plot(table: list[dict], path: Path) -> None:
                     )
             if m == "mse":
                 a.axhline(scale * lines[0]["zero_motion_mse"], color="grey", ls=":", label="no motion")
+            a.set_ylim(bottom=0)
             a.set_xlabel("training hands k")
             a.set_ylabel(f"{target}: 5-step {m} ({unit}, 95% CI)")
             a.set_xticks(sorted({r["k"] for r in lines}))
