@@ -27,6 +27,9 @@ def test_mean_ci_is_the_t_interval_and_covers_the_mean_95_percent_of_the_time():
 def test_wilson_interval_is_sound_at_the_edges_and_symmetric():
     assert proportion_ci(0, 5)[0] == 0.0 and proportion_ci(0, 5)[1] == pytest.approx(0.4345, abs=1e-4)
     assert proportion_ci(5, 5)[1] == 1.0 and proportion_ci(5, 5)[0] < 1.0
+    assert all(
+        lo <= k / n <= hi for n in range(1, 30) for k in range(n + 1) for lo, hi in [proportion_ci(k, n)]
+    )
     low, high = proportion_ci(3, 10)
     assert low < 0.3 < high and (low, high) == pytest.approx(
         (1 - proportion_ci(7, 10)[1], 1 - proportion_ci(7, 10)[0])

@@ -225,7 +225,7 @@ def write_table(out: Path, rows: list[dict]) -> None:
         ],
         capsize=3,
     )
-    ax[1].set_ylabel("planning success, held-out robot hand (Wilson 95%)")
+    ax[1].set_ylabel("held-out robot hand: success (95%)")
     for a in ax:
         a.set_xticks(list(x), names, rotation=30, ha="right")
     fig.tight_layout()

@@ -101,20 +101,25 @@ def plot(rows: list[dict], path: Path, model: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    same = {}  # hands with the same DoF side by side, so their bars and labels do not overlap
     for r in rows:
-        x, colour = r["actuators"], "tab:blue" if r["seen"] else "tab:red"
+        same.setdefault(r["actuators"], []).append(r["hand"])
+    for r in rows:
+        group = same[r["actuators"]]
+        x = r["actuators"] + 0.6 * (group.index(r["hand"]) - (len(group) - 1) / 2)
+        colour = "tab:blue" if r["seen"] else "tab:red"
         err = [[r["success_rate"] - r["success_ci_low"]], [r["success_ci_high"] - r["success_rate"]]]
         ax[0].errorbar(x, r["success_rate"], yerr=err, fmt="o", color=colour, capsize=3)
         ax[1].plot(x, r["seconds_per_update"], "o", color=colour)
         for a, y in ((ax[0], r["success_rate"]), (ax[1], r["seconds_per_update"])):
-            a.annotate(r["hand"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            a.annotate(r["hand"], (x, y), textcoords="offset points", xytext=(3, 3), fontsize=7, rotation=35)
     ax[0].set_ylabel("box success (Wilson 95% CI)")
-    ax[0].set_ylim(-0.05, 1.1)
+    ax[0].set_ylim(-0.05, 1.15)
     ax[1].set_ylabel("seconds per planner update")
     for a in ax:
         a.set_xlabel("actuated DoF of the hand (wrist excluded)")
-    ax[0].set_title(f"{model}: blue = in training data, red = unseen", fontsize=9)
+    fig.suptitle(f"one model ({model}) on every hand; blue: in its training data, red: unseen", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
