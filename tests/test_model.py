@@ -335,3 +335,16 @@ def test_torchrun_ddp_with_two_processes(data, tmp_path):
     one, _ = load_model(single)
     for x, y in zip(model.state_dict().values(), one.state_dict().values(), strict=True):
         torch.testing.assert_close(x, y, atol=1e-5, rtol=1e-4)
+
+
+def test_validation_holds_out_whole_episodes_even_in_small_datasets(data, tmp_path):
+    from xembody.train.loop import split
+
+    ds = EpisodeWindows((data,), 5)
+    train_idx, val_idx = split(ds)
+    assert set(ds.episode_of(val_idx)) == {9} and 9 not in set(ds.episode_of(train_idx))  # every 10th
+    small = tmp_path / "small"
+    collect(CollectConfig("franka_hand", "box", frames=12, episodes=3, seed=1, out=small), progress=False)
+    ds = EpisodeWindows((small,), 5)
+    train_idx, val_idx = split(ds)
+    assert set(ds.episode_of(val_idx)) == {2} and set(ds.episode_of(train_idx)) == {0, 1}

@@ -52,7 +52,7 @@ class TrainConfig:
     val_every: int = 100
     ckpt_every: int = 200
     val_windows: int = 256
-    """Validation windows (every 10th episode is held out for validation)."""
+    """Validation windows (every 10th episode is held out for validation; the last, in smaller datasets)."""
     seed: int = 0
     threads: int = 0
     """Torch CPU threads (0: all cores)."""

@@ -96,6 +96,8 @@ def split(ds: EpisodeWindows) -> tuple[np.ndarray, np.ndarray]:
     """Window indices for training and validation, by episode."""
     episode = ds.episode_of(np.arange(len(ds)))
     held = episode % VAL_EVERY_EPISODE == VAL_EVERY_EPISODE - 1
+    if not held.any() and episode.max() > 0:  # fewer episodes than that: hold out the last one
+        held = episode == episode.max()
     train, val = np.flatnonzero(~held), np.flatnonzero(held)
     return (train, val) if len(train) else (val, val)
 
