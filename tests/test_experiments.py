@@ -50,12 +50,14 @@ def test_scaling_draws_every_subset_or_a_seeded_sample_of_distinct_ones():
     assert len(set(drawn)) == 3 and all(len(s) == 2 and set(s) <= set(others) for s in drawn)
     assert drawn == subsets(others, 2, 3, 0) and drawn != subsets(others, 2, 3, 1)
     cfg = ScalingConfig(hands="a,b,c,d", held_out="d", max_k=5)
-    plan = runs(cfg, {"subsets": 2})
+    plan = runs(cfg, {"subsets": 2, "held_out": "unused: --held-out is set"})
     ours = [r for r in plan if r["model"] == "ours"]
     assert [r["k"] for r in ours] == [1, 1, 2, 2, 3] and all("d" not in r["train_hands"] for r in ours)
     assert [r["model"] for r in plan[-2:]] == ["target_only", "paper"] and plan[-1]["k"] == 3
     with pytest.raises(XembodyError, match="--held-out x: not in --hands"):
         runs(ScalingConfig(hands="a,b", held_out="x"), {"subsets": 2})
+    every = runs(ScalingConfig(hands="a,b,c", max_k=1), {"subsets": 1, "held_out": "all"})
+    assert sorted({r["held_out"] for r in every}) == ["a", "b", "c"]
 
 
 def test_scaling_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path):
@@ -64,7 +66,7 @@ def test_scaling_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
     cfg = ScalingConfig(
         out=tmp_path / "scaling", hands="franka_hand,umi,robotiq_2f85", held_out="umi", max_k=2, batch_size=2
     )
-    tiny = {"episodes": (2, 2), "steps": 2, "paper_steps": 2, "paper_batch": 2, "subsets": 2}
+    tiny = {"episodes": (2, 2), "steps": 2, "paper_steps": 2, "paper_batch": 2, "subsets": 2, "held_out": ""}
     table = scaling(cfg, tiny)
     assert [(r["model"], r["k"], r["runs"]) for r in table] == [
         ("ours", 1, 2),

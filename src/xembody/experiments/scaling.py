@@ -21,9 +21,23 @@ from pathlib import Path
 from xembody.experiments.common import scale_of, write_rows, xembody
 from xembody.stats import mean_ci
 
-SCALES = {  # episodes per hand (train, test), training steps (ours, paper's model), subsets per k
-    "small": {"episodes": (30, 10), "steps": 300, "paper_steps": 200, "paper_batch": 4, "subsets": 3},
-    "paper": {"episodes": (100, 20), "steps": 20000, "paper_steps": 20000, "paper_batch": 16, "subsets": 5},
+SCALES = {  # episodes per hand (train, test), training steps (ours, paper's model), subsets per k, held out
+    "small": {
+        "episodes": (30, 10),
+        "steps": 300,
+        "paper_steps": 200,
+        "paper_batch": 4,
+        "subsets": 3,
+        "held_out": "leap,franka_hand",  # a dexterous hand and a gripper: two of the seven fit in an hour
+    },
+    "paper": {
+        "episodes": (100, 20),
+        "steps": 20000,
+        "paper_steps": 20000,
+        "paper_batch": 16,
+        "subsets": 5,
+        "held_out": "all",  # every hand of the pool in turn, as the paper
+    },
 }
 COLUMNS = [
     "held_out",
@@ -48,11 +62,21 @@ class ScalingConfig:
     """small (2 CPU cores, under an hour) or paper (the paper's sizes; a GPU)."""
     hands: str = "allegro,shadow,aero,franka_hand,robotiq_2f85,umi,leap"
     """The pool of simulated hands."""
-    held_out: str = "leap,franka_hand"
-    """Comma-separated hands to hold out, each in turn (a dexterous hand and a gripper by default)."""
+    held_out: str = ""
+    """Comma-separated hands to hold out, each in turn, or `all` (default: the scale's - small: leap and
+    franka_hand, paper: all)."""
     max_k: int = 5
+    """Largest number of training hands."""
     batch_size: int = 16
     seed: int = 0
+
+
+def held_out(cfg: ScalingConfig, sizes: dict) -> list[str]:
+    """The hands held out in turn."""
+    from xembody.train.config import names
+
+    chosen = cfg.held_out or sizes["held_out"]
+    return names(cfg.hands) if chosen == "all" else names(chosen)
 
 
 def collect(cfg: ScalingConfig, sizes: dict) -> dict[str, Path]:
@@ -61,7 +85,7 @@ def collect(cfg: ScalingConfig, sizes: dict) -> dict[str, Path]:
 
     n_train, n_test = sizes["episodes"]
     jobs = [(h, n_train, cfg.seed) for h in names(cfg.hands)]
-    jobs += [(f"{h}_test", n_test, cfg.seed + 1) for h in names(cfg.held_out)]
+    jobs += [(f"{h}_test", n_test, cfg.seed + 1) for h in held_out(cfg, sizes)]
     paths = {}
     for key, n, seed in jobs:
         paths[key] = cfg.out / "data" / f"box_{key}"
@@ -83,7 +107,7 @@ def runs(cfg: ScalingConfig, sizes: dict) -> list[dict]:
     from xembody.train.config import names
 
     pool, out = names(cfg.hands), []
-    for target in names(cfg.held_out):
+    for target in held_out(cfg, sizes):
         if target not in pool:
             raise XembodyError(f"--held-out {target}: not in --hands ({cfg.hands})")
         others = [h for h in pool if h != target]
