@@ -9,6 +9,7 @@ from pathlib import Path
 
 from xembody.data.store import atomic_write_text
 from xembody.errors import XembodyError
+from xembody.stats import proportion_ci
 
 
 def xembody(argv: list[str]) -> None:
@@ -17,6 +18,19 @@ def xembody(argv: list[str]) -> None:
 
     if (code := main(argv)) != 0:
         raise XembodyError(f"`xembody {' '.join(argv)}` failed with exit code {code}")
+
+
+def collect(hand: str, episodes: int, seed: int, out: Path) -> Path:
+    """Box exploration data of one hand into `out` (a stage: existing episodes are kept)."""
+    argv = ["collect", "--hand", hand, "--episodes", str(episodes), "--workers", "2", "--seed", str(seed)]
+    xembody([*argv, "--out", str(out)])
+    return out
+
+
+def success_interval(summary: dict) -> tuple[float, float]:
+    """Wilson 95% interval of a `xembody plan` summary's success rate."""
+    n = summary["episodes"]
+    return proportion_ci(round(summary["success_rate"] * n), n)
 
 
 def scale_of(name: str, scales: dict[str, dict], override: dict | None) -> dict:

@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import scale_of, write_rows, xembody
-from xembody.stats import proportion_ci
+from xembody.experiments.common import collect, scale_of, success_interval, write_rows, xembody
 
 SCALES = {  # episodes per robot hand, human episodes (train, test), training steps, planning
     "small": {
@@ -70,45 +69,14 @@ class CotrainConfig:
 def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
     """Sim datasets per robot hand, and human training / held-out recordings imported as datasets."""
     out = cfg.out / "data"
-    sims = []
-    for hand in cfg.robot_hands.split(","):
-        sims.append(out / f"sim_{hand}")
-        xembody(
-            [
-                "collect",
-                "--hand",
-                hand,
-                "--episodes",
-                str(scale["sim_episodes"]),
-                "--workers",
-                "2",
-                "--out",
-                str(sims[-1]),
-                "--seed",
-                str(cfg.seed),
-            ]
-        )
+    sims = [collect(h, scale["sim_episodes"], cfg.seed, out / f"sim_{h}") for h in cfg.robot_hands.split(",")]
     human = {}
     for part, n, seed in (
         ("train", scale["human_episodes"][0], cfg.seed),
         ("test", scale["human_episodes"][1], cfg.seed + 1),
     ):
         raw, recs, human[part] = out / f"human_sim_{part}", out / f"human_recs_{part}", out / f"human_{part}"
-        xembody(
-            [
-                "collect",
-                "--hand",
-                "human",
-                "--episodes",
-                str(n),
-                "--workers",
-                "2",
-                "--out",
-                str(raw),
-                "--seed",
-                str(seed),
-            ]
-        )
+        collect("human", n, seed, raw)
         if not recs.exists():
             xembody(["data", "simulate-tracks", str(raw), "--out", str(recs), "--seed", str(seed)])
         xembody(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human[part])])
@@ -150,7 +118,7 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, f
         seed=cfg.seed,
     )
     s = plan(pc)
-    low, high = proportion_ci(round(s["success_rate"] * s["episodes"]), s["episodes"])
+    low, high = success_interval(s)
     return {
         "plan_success": s["success_rate"],
         "plan_success_ci_low": low,
@@ -185,11 +153,7 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
             row = {"model": name, "data": [str(p) for p in paths], "mix": mix or "-"}
             row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
             atomic_write_text(done, json.dumps(row, indent=2))
-        row = json.loads(done.read_text())
-        if "human_chamfer_ci95" not in row or "plan_episodes" not in row:  # a result from before the CIs
-            row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
-            atomic_write_text(done, json.dumps(row, indent=2))
-        rows.append(row)
+        rows.append(json.loads(done.read_text()))
     write_table(cfg.out, rows)
     return rows
 

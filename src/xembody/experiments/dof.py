@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import scale_of, write_rows
-from xembody.stats import proportion_ci
+from xembody.experiments.common import scale_of, success_interval, write_rows
 
 SCALES = {  # planning episodes per hand and updates per episode
     "small": {"episodes": 10, "max_updates": 30},
@@ -72,7 +71,7 @@ def dof(cfg: DofConfig, scale: dict | None = None) -> list[dict]:
             out=cfg.out / "plans" / name,
         )
         s = plan(pc)
-        wins = round(s["success_rate"] * s["episodes"])
+        low, high = success_interval(s)
         rows.append(
             {
                 "hand": name,
@@ -81,8 +80,8 @@ def dof(cfg: DofConfig, scale: dict | None = None) -> list[dict]:
                 "seen": name in seen,
                 "episodes": s["episodes"],
                 "success_rate": s["success_rate"],
-                "success_ci_low": proportion_ci(wins, s["episodes"])[0],
-                "success_ci_high": proportion_ci(wins, s["episodes"])[1],
+                "success_ci_low": low,
+                "success_ci_high": high,
                 "yaw_error_deg": s["final_yaw_error_deg_mean"],
                 "position_error_m": s["final_position_error_m_mean"],
                 "updates": s["updates_mean"],

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import scale_of, write_rows, xembody
+from xembody.experiments.common import collect, scale_of, write_rows
 from xembody.stats import mean_ci
 
 SCALES = {  # episodes per hand (train, test), training steps (ours, paper's model), subsets per k, held out
@@ -79,20 +79,17 @@ def held_out(cfg: ScalingConfig, sizes: dict) -> list[str]:
     return names(cfg.hands) if chosen == "all" else names(chosen)
 
 
-def collect(cfg: ScalingConfig, sizes: dict) -> dict[str, Path]:
+def datasets(cfg: ScalingConfig, sizes: dict) -> dict[str, Path]:
     """Box datasets: `<hand>` for training (seed), `<hand>_test` for each held-out hand (seed + 1)."""
     from xembody.train.config import names
 
     n_train, n_test = sizes["episodes"]
     jobs = [(h, n_train, cfg.seed) for h in names(cfg.hands)]
     jobs += [(f"{h}_test", n_test, cfg.seed + 1) for h in held_out(cfg, sizes)]
-    paths = {}
-    for key, n, seed in jobs:
-        paths[key] = cfg.out / "data" / f"box_{key}"
-        hand = key.removesuffix("_test")
-        argv = ["collect", "--hand", hand, "--episodes", str(n), "--workers", "2", "--seed", str(seed)]
-        xembody([*argv, "--out", str(paths[key])])
-    return paths
+    return {
+        key: collect(key.removesuffix("_test"), n, seed, cfg.out / "data" / f"box_{key}")
+        for key, n, seed in jobs
+    }
 
 
 def subsets(others: list[str], k: int, n: int, seed: int) -> list[tuple[str, ...]]:
@@ -176,7 +173,7 @@ def summarize(rows: list[dict]) -> list[dict]:
 def scaling(cfg: ScalingConfig, scale: dict | None = None) -> list[dict]:
     """Run (or resume) the experiment; returns the summary table's rows."""
     sizes = scale_of(cfg.scale, SCALES, scale)
-    data = collect(cfg, sizes)
+    data = datasets(cfg, sizes)
     rows = [train_and_evaluate(cfg, sizes, run, data) for run in runs(cfg, sizes)]
     table = summarize(rows)
     write_rows(cfg.out, "scaling_runs", rows, [*COLUMNS[:3], "train_hands", "mse", "chamfer"])

@@ -109,16 +109,16 @@ def draw(train_idx: np.ndarray, human: np.ndarray, cfg: TrainConfig, gen: torch.
         return train_idx[torch.randint(len(train_idx), (cfg.batch_size,), generator=gen).numpy()]
     pools = train_idx[~human[train_idx]], train_idx[human[train_idx]]
     n_human = round(cfg.batch_size * share)
-    for pool, n, what in ((pools[0], cfg.batch_size - n_human, "simulated"), (pools[1], n_human, "human")):
+    counts = cfg.batch_size - n_human, n_human
+    for pool, n, what in zip(pools, counts, ("simulated", "human"), strict=True):
         if n and not len(pool):
             raise XembodyError(f"--mix {cfg.mix}: no {what} episodes in {', '.join(map(str, cfg.data))}")
-    return np.concatenate(
-        [
-            pool[torch.randint(len(pool), (n,), generator=gen).numpy()]
-            for pool, n in zip(pools, (cfg.batch_size - n_human, n_human), strict=True)
-            if n
-        ]
-    )
+    picks = [
+        pool[torch.randint(len(pool), (n,), generator=gen).numpy()]
+        for pool, n in zip(pools, counts, strict=True)
+        if n
+    ]
+    return np.concatenate(picks)
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> dict:
