@@ -21,35 +21,35 @@ os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from xembody.data import CollectConfig, EpisodeWindows, collate, collect  # noqa: E402
+from xembody.data import CollectConfig, EpisodeWindows, collate, collect_episodes  # noqa: E402
 from xembody.graph import knn_within, radius_edges  # noqa: E402
-from xembody.model import OursModel, PaperModel, Scene  # noqa: E402
+from xembody.model import OursModel, PaperModel, StepBatch  # noqa: E402
 from xembody.train.config import TrainConfig  # noqa: E402
 from xembody.train.loop import unroll_loss  # noqa: E402
 
 CHUNK = {"paper": 20, "ours": 50}
 
 
-def scenes(task: str, n: int, tmp: Path) -> Scene:
+def scenes(task: str, n: int, tmp: Path) -> StepBatch:
     out = tmp / task
-    collect(CollectConfig("allegro", task, episodes=3 if task == "box" else 2, out=out), progress=False)
+    collect_episodes(
+        CollectConfig("allegro", task, episodes=3 if task == "box" else 2, out=out), progress=False
+    )
     ds = EpisodeWindows([out], horizon=1)
     idx = np.random.default_rng(0).choice(len(ds), n, replace=len(ds) < n)
     b = collate([ds[int(i)] for i in idx])
-    return Scene(
-        b["hand"][:, 0], b["hand"][:, 1], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"]
-    )
+    return StepBatch(b.hand[:, 0], b.hand[:, 1], b.object[:, 0], b.hand_mask, b.object_mask, b.rigid)
 
 
-def chunks(s: Scene, size: int):
+def chunks(s: StepBatch, size: int):
     for i in range(0, len(s.hand), size):
-        yield Scene(
+        yield StepBatch(
             *(x[i : i + size] for x in (s.hand, s.hand_next, s.obj, s.hand_mask, s.obj_mask, s.rigid))
         )
 
 
 @torch.inference_mode()
-def forward_seconds(model, s: Scene, chunk: int, repeats: int = 2) -> float:
+def forward_seconds(model, s: StepBatch, chunk: int, repeats: int = 2) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -59,7 +59,7 @@ def forward_seconds(model, s: Scene, chunk: int, repeats: int = 2) -> float:
     return best
 
 
-def edges_per_graph(s: Scene) -> dict[str, float]:
+def edges_per_graph(s: StepBatch) -> dict[str, float]:
     pos = torch.cat([s.hand, s.obj], 1)
     send, _ = radius_edges(pos[:20], 0.04, torch.cat([s.hand_mask, s.obj_mask], 1)[:20])
     cfg = OursModel().cfg

@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from xembody.explore import episode_rng, hand_frame
-from xembody.planning.config import ORACLE, PlanConfig
-from xembody.planning.episode import hover_ctrl
-from xembody.planning.goals import box_goal
-from xembody.planning.run import make_dynamics, make_planner, plan
+from xembody.embodiments import hand_frame
+from xembody.experiments.plan import ORACLE, PlanConfig, make_dynamics, make_planner, plan
+from xembody.explore import context, episode_rng
+from xembody.primitives import hover_ctrl
+from xembody.sim.goals import box_goal
 from xembody.sim.tasks import make_scene
 
 
@@ -37,18 +37,18 @@ def time_updates(cfg: PlanConfig, states: int) -> dict:
     one push chosen by `ours` with the same dynamics (at the hovering start most samples do not reach the
     object, and the contact gate would skip the network for them)."""
     scene = make_scene(cfg.hand, cfg.task, seed=0)
-    frame, dyn = hand_frame(scene.hand), make_dynamics(cfg, scene)
+    ctx, dyn = context(scene, hand_frame(scene.hand)), make_dynamics(cfg, scene)
     seconds, steps = [], []
     for i in range(states):
         scene.reset(episode_rng(cfg.seed, i))
-        scene.set_hand(hover_ctrl(scene, frame))
+        scene.set_hand(hover_ctrl(ctx, scene.observe()))
         goal = box_goal(scene, cfg.goal_yaw)
-        first = make_planner(replace(cfg, planner="ours"), dyn, scene, frame, goal, i)
-        for target in first.update(scene.ctrl(), scene.object_points()).targets:
+        first = make_planner(replace(cfg, planner="ours"), dyn, ctx, True, goal, i)
+        for target in first.update(scene.observe()).targets:
             scene.step(target)
-        planner = make_planner(cfg, dyn, scene, frame, goal, i)
+        planner = make_planner(cfg, dyn, ctx, True, goal, i)
         t0 = time.perf_counter()
-        upd = planner.update(scene.ctrl(), scene.object_points())
+        upd = planner.update(scene.observe())
         seconds.append(time.perf_counter() - t0)
         steps.append(len(upd.targets))
     return {
@@ -83,8 +83,15 @@ def main() -> None:
     for name, cfg in runs.items():
         if cfg.episodes:
             s = plan(replace(cfg, out=args.out / name.replace(" (oracle)", "_oracle")))
-            table[name] |= {k: s[k] for k in ("episodes", "success_rate", "updates_mean")}
-            table[name]["final_errors"] = {k: v for k, v in s.items() if k.startswith("final_")}
+            table[name] |= {
+                "episodes": s.episodes,
+                "success_rate": s.success_rate,
+                "updates_mean": s.updates_mean,
+            }
+            table[name]["final_errors"] = {
+                "yaw_error_deg": s.final_yaw_error_deg_mean,
+                "position_error_m": s.final_position_error_m_mean,
+            }
     ratio = table["paper"]["seconds_per_update"] / table["ours"]["seconds_per_update"]
     print(f"\nhand {args.hand} (held out), model {args.model}, box turned 45 degrees, 2 CPU threads")
     print(f"{'planner':>14} {'s/update':>9} {'steps/upd':>9} {'s/step':>7} {'success':>12}")

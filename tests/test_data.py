@@ -10,10 +10,19 @@ import pytest
 import torch
 
 from xembody.cli import main
-from xembody.data import CollectConfig, EpisodeStore, EpisodeWindows, collate, collect, info, validate
+from xembody.data import (
+    CollectConfig,
+    EpisodeStore,
+    EpisodeWindows,
+    collate,
+    collect_episodes,
+    info,
+    validate,
+)
 from xembody.data.store import EPISODES
+from xembody.embodiments.hand_frame import hand_frame
 from xembody.errors import XembodyError
-from xembody.explore import episode_rng, hand_frame, run_episode
+from xembody.explore import episode_rng, run_episode
 from xembody.sim import make_scene
 
 SMALL = dict(hand="franka_hand", task="box", frames=8, episodes=4, seed=3)
@@ -27,7 +36,7 @@ def files(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("data") / "small"
-    collect(CollectConfig(out=out, **SMALL), progress=False)
+    collect_episodes(CollectConfig(out=out, **SMALL), progress=False)
     return out
 
 
@@ -45,16 +54,16 @@ def test_collect_gives_a_valid_dataset(small):
 
 
 def test_same_seed_same_bytes_whatever_the_workers(small, tmp_path):
-    collect(CollectConfig(out=tmp_path / "w2", workers=2, **SMALL), progress=False)
+    collect_episodes(CollectConfig(out=tmp_path / "w2", workers=2, **SMALL), progress=False)
     assert files(tmp_path / "w2") == files(small)
-    collect(CollectConfig(out=tmp_path / "other", **{**SMALL, "seed": 4}), progress=False)
+    collect_episodes(CollectConfig(out=tmp_path / "other", **{**SMALL, "seed": 4}), progress=False)
     other = files(tmp_path / "other")
     assert list(other.values()) != list(files(small).values())
 
 
 def test_ray_backend_gives_the_same_episodes(small, tmp_path):
     pytest.importorskip("ray")
-    collect(CollectConfig(out=tmp_path / "ray", workers=2, backend="ray", **SMALL), progress=False)
+    collect_episodes(CollectConfig(out=tmp_path / "ray", workers=2, backend="ray", **SMALL), progress=False)
     assert files(tmp_path / "ray") == files(small)
 
 
@@ -73,10 +82,10 @@ def test_interrupted_collection_resumes_to_the_same_dataset(small, tmp_path, mon
 
     monkeypatch.setattr(EpisodeStore, "write", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        collect(CollectConfig(out=out, **SMALL), progress=False)
+        collect_episodes(CollectConfig(out=out, **SMALL), progress=False)
     assert len(EpisodeStore.open(out)) == 2 and validate(out)[1] == []
     monkeypatch.setattr(EpisodeStore, "write", real_write)
-    result = collect(CollectConfig(out=out, **SMALL), progress=False)
+    result = collect_episodes(CollectConfig(out=out, **SMALL), progress=False)
     assert (result.written, result.existing) == (2, 2)
     assert files(out) == files(small)
     assert not any((out / ".staging").iterdir())
@@ -86,18 +95,18 @@ def test_bad_output_directories(tmp_path, small):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("x")
     with pytest.raises(XembodyError, match="not an xembody dataset"):
-        collect(CollectConfig(out=tmp_path / "notes", **SMALL), progress=False)
+        collect_episodes(CollectConfig(out=tmp_path / "notes", **SMALL), progress=False)
     (tmp_path / "file").write_text("x")
     with pytest.raises(XembodyError, match="not a directory"):
-        collect(CollectConfig(out=tmp_path / "file", **SMALL), progress=False)
+        collect_episodes(CollectConfig(out=tmp_path / "file", **SMALL), progress=False)
     copy = tmp_path / "copy"
     shutil.copytree(small, copy)
     with pytest.raises(XembodyError, match="other settings.*frames"):
-        collect(CollectConfig(out=copy, **{**SMALL, "frames": 9}), progress=False)
+        collect_episodes(CollectConfig(out=copy, **{**SMALL, "frames": 9}), progress=False)
     with pytest.raises(XembodyError, match="unknown task"):
-        collect(CollectConfig(out=tmp_path / "t", **{**SMALL, "task": "juggle"}), progress=False)
+        collect_episodes(CollectConfig(out=tmp_path / "t", **{**SMALL, "task": "juggle"}), progress=False)
     with pytest.raises(XembodyError, match="unknown hand"):
-        collect(CollectConfig(out=tmp_path / "h", **{**SMALL, "hand": "tentacle"}), progress=False)
+        collect_episodes(CollectConfig(out=tmp_path / "h", **{**SMALL, "hand": "tentacle"}), progress=False)
     assert not (tmp_path / "t").exists() and not (tmp_path / "h").exists()
 
 
@@ -106,10 +115,10 @@ def test_unstable_episodes_are_skipped_and_logged(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Scene, "unstable", lambda self, *points: "object left the table")
     out = tmp_path / "unstable"
-    r = collect(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
+    r = collect_episodes(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
     assert (r.written, r.skipped) == (0, 2)
     assert len(EpisodeStore.open(out).skipped()) == 2
-    again = collect(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
+    again = collect_episodes(CollectConfig(out=out, **{**SMALL, "episodes": 2}), progress=False)
     assert (again.written, again.skipped) == (0, 2)  # not retried forever
 
 
@@ -163,7 +172,7 @@ def test_info_cli_json(small, capsys):
 
 def test_windows_and_padded_batches(small, tmp_path):
     other = tmp_path / "more_points"
-    collect(
+    collect_episodes(
         CollectConfig(out=other, n_hand_points=30, n_object_points=60, **{**SMALL, "episodes": 1}),
         progress=False,
     )
@@ -173,8 +182,8 @@ def test_windows_and_padded_batches(small, tmp_path):
     assert item["hand"].shape == (6, 50, 3) and item["object"].shape == (6, 100, 3)
     torch.testing.assert_close(item["action"], item["hand"][1:] - item["hand"][:-1])
     batch = collate([ds[0], ds[len(ds) - 1]])
-    assert batch["hand"].shape == (2, 6, 50, 3) and batch["object"].shape == (2, 6, 100, 3)
-    assert batch["hand_mask"].sum(1).tolist() == [50, 30] and batch["object_mask"].sum(1).tolist() == [
+    assert batch.hand.shape == (2, 6, 50, 3) and batch.object.shape == (2, 6, 100, 3)
+    assert batch.hand_mask.sum(1).tolist() == [50, 30] and batch.object_mask.sum(1).tolist() == [
         100,
         60,
     ]
@@ -219,7 +228,7 @@ def test_ctrl_c_keeps_finished_episodes_and_resumes(tmp_path):
     assert proc.returncode == 130, err.decode()[-500:]
     done = len(EpisodeStore.open(out))
     assert 2 <= done < 500 and validate(out)[1] == []
-    r = collect(
+    r = collect_episodes(
         CollectConfig("franka_hand", "plasticine", frames=10, episodes=done + 1, out=out), progress=False
     )
     assert (r.written, r.existing) == (1, done)

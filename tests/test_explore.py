@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from xembody.explore import POLICIES, StepLimits, episode_rng, hand_frame, run_episode
+from xembody.embodiments import hand_frame
+from xembody.explore import POLICIES, episode_rng, run_episode
+from xembody.primitives import StepLimits
 from xembody.sim import make_scene
 
 CASES = [("allegro", "box", "push"), ("franka_hand", "box", "random"), ("human", "plasticine", "press")]

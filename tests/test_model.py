@@ -11,19 +11,20 @@ import pytest
 import torch
 
 from xembody.cli import main
-from xembody.data import CollectConfig, EpisodeWindows, collate, collect
+from xembody.data import CollectConfig, EpisodeWindows, collate, collect_episodes
+from xembody.data.store import EpisodeStore
 from xembody.errors import XembodyError
+from xembody.geometry import chamfer, exact_emd, mse, sinkhorn_emd
 from xembody.graph import knn_within, radius_edges
-from xembody.model import JointConfig, JointModel, OursConfig, OursModel, PaperModel, Scene
+from xembody.model import JointConfig, JointModel, OursConfig, OursModel, PaperModel, StepBatch
 from xembody.model.rigid import rigid_fit
 from xembody.train import TrainConfig, train
 from xembody.train.checkpoint import load_model
 from xembody.train.evaluate import EvalConfig, evaluate
 from xembody.train.loop import unroll_loss
-from xembody.train.losses import chamfer, exact_emd, mse, sinkhorn_emd
 
 
-def random_scene(B=3, Nh=20, No=30, seed=0, pad=True) -> Scene:
+def random_scene(B=3, Nh=20, No=30, seed=0, pad=True) -> StepBatch:
     g = torch.Generator().manual_seed(seed)
     hand = torch.rand(B, Nh, 3, generator=g) * 0.08
     obj = torch.rand(B, No, 3, generator=g) * 0.08
@@ -31,7 +32,7 @@ def random_scene(B=3, Nh=20, No=30, seed=0, pad=True) -> Scene:
     if pad:
         hm[0, -5:], om[1, -7:] = False, False
     step = 0.01 * torch.randn(B, Nh, 3, generator=g)
-    return Scene(hand, hand + step, obj, hm, om, torch.tensor([True, False, True])[:B])
+    return StepBatch(hand, hand + step, obj, hm, om, torch.tensor([True, False, True])[:B])
 
 
 MODELS = [OursModel, PaperModel, lambda: OursModel(OursConfig(vae=True, contrastive=True, inverse=True))]
@@ -84,10 +85,10 @@ def test_translation_permutation_and_padding_invariance(make):
         p = model(s).obj_next
         t = torch.tensor([0.4, -0.3, 0.2])
         moved = model(
-            Scene(s.hand + t, s.hand_next + t, s.obj + t, s.hand_mask, s.obj_mask, s.rigid)
+            StepBatch(s.hand + t, s.hand_next + t, s.obj + t, s.hand_mask, s.obj_mask, s.rigid)
         ).obj_next
         po, ph = torch.randperm(s.obj.shape[1]), torch.randperm(s.hand.shape[1])
-        perm = Scene(
+        perm = StepBatch(
             s.hand[:, ph], s.hand_next[:, ph], s.obj[:, po], s.hand_mask[:, ph], s.obj_mask[:, po], s.rigid
         )
         permuted = model(perm).obj_next
@@ -95,7 +96,7 @@ def test_translation_permutation_and_padding_invariance(make):
         far = torch.full((3, 4, 3), 5.0)
         off = torch.zeros(3, 4, dtype=torch.bool)
         padded = model(
-            Scene(
+            StepBatch(
                 torch.cat([s.hand, far], 1),
                 torch.cat([s.hand_next, far], 1),
                 torch.cat([s.obj, far], 1),
@@ -141,7 +142,9 @@ def test_set_distances():
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("train") / "box"
-    collect(CollectConfig("franka_hand", "box", frames=12, episodes=10, seed=1, out=out), progress=False)
+    collect_episodes(
+        CollectConfig("franka_hand", "box", frames=12, episodes=10, seed=1, out=out), progress=False
+    )
     return out
 
 
@@ -158,7 +161,7 @@ def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
     cfg = TrainConfig(data=(data,), model=model, horizon=horizon)
     ds = EpisodeWindows([data], horizon=horizon)
     batch = collate([ds[i] for i in windows])
-    net = cfg.build_model(dof=batch["qpos"].shape[-1])
+    net = cfg.build_model(dof=batch.qpos.shape[-1])
     opt = torch.optim.Adam(net.parameters(), lr=1e-3 if model == "paper" else 3e-3)
     first = None
     for _ in range(steps):
@@ -173,12 +176,12 @@ def test_a_model_learns_one_batch(data, model, windows, horizon, steps, factor):
 def test_a_joint_space_model_only_fits_its_own_hand(data):
     ds = EpisodeWindows([data], horizon=1)
     b = collate([ds[0], ds[5]])
-    dof = b["qpos"].shape[-1]
+    dof = b.qpos.shape[-1]
     model = JointModel(JointConfig(dof=dof)).eval()
-    args = (b["hand"], b["object"][:, 0], b["hand_mask"], b["object_mask"], b["rigid"])
-    assert model.rollout(*args, qpos=b["qpos"])[0].shape == (2, 1, 100, 3)
+    args = (b.hand, b.object[:, 0], b.hand_mask, b.object_mask, b.rigid)
+    assert model.rollout(*args, qpos=b.qpos)[0].shape == (2, 1, 100, 3)
     with pytest.raises(XembodyError, match=f"dof {dof}; the data has {dof + 2}"):
-        model.rollout(*args, qpos=torch.cat([b["qpos"], b["qpos"][..., :2]], -1))
+        model.rollout(*args, qpos=torch.cat([b.qpos, b.qpos[..., :2]], -1))
     with pytest.raises(XembodyError, match="the data has none"):
         model.rollout(*args)
 
@@ -190,10 +193,10 @@ def test_chamfer_emd_loss_trains_without_correspondence(data):
     ds = EpisodeWindows([data], horizon=2)
     batch = collate([ds[i] for i in (0, 20)])
     net = cfg.build_model()
-    shuffled = {**batch, "object": batch["object"][:, :, torch.randperm(batch["object"].shape[2])]}
+    shuffled = replace(batch, object=batch.object[:, :, torch.randperm(batch.object.shape[2])])
     a, _ = unroll_loss(net, batch, cfg)
     b, _ = unroll_loss(
-        net, {**shuffled, "object": torch.cat([batch["object"][:, :1], shuffled["object"][:, 1:]], 1)}, cfg
+        net, replace(shuffled, object=torch.cat([batch.object[:, :1], shuffled.object[:, 1:]], 1)), cfg
     )
     assert a.item() == pytest.approx(b.item(), rel=1e-3)
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
@@ -246,11 +249,12 @@ def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(model(s).obj_next, again(s).obj_next)
     r = evaluate(EvalConfig(model=tmp_path / "run", data=(data,), max_windows=16))
-    assert r["windows"] == 16 and len(r["mse_rollout"]) == 5
-    assert r["mse_rollout"][-1] >= r["mse_rollout"][0] > 0  # errors grow along a rollout
-    assert json.loads(Path(r["json"]).read_text())["emd_last"] == r["emd_last"] and Path(r["plot"]).is_file()
-    assert r["episodes"] >= 2  # the intervals are over episodes, not over their overlapping windows
-    assert all(0 < r[f"{k}_ci95"] < r[k] * 10 for k in ("mse_rollout_last", "chamfer_last", "emd_last"))
+    assert r.windows == 16 and len(r.mse_rollout) == 5
+    assert r.mse_rollout[-1] >= r.mse_rollout[0] > 0  # errors grow along a rollout
+    assert json.loads(r.json.read_text())["emd_last"] == r.emd_last and r.plot.is_file()
+    assert r.episodes >= 2  # the intervals are over episodes, not over their overlapping windows
+    for k in ("mse_rollout_last", "chamfer_last", "emd_last"):
+        assert 0 < getattr(r, f"{k}_ci95") < getattr(r, k) * 10
 
 
 def test_fine_tuning_starts_from_the_given_model_and_remembers_its_hands(data, tmp_path):
@@ -276,7 +280,7 @@ def test_bad_inputs_get_one_line_errors(data, tmp_path, capsys):
     with pytest.raises(XembodyError, match="no episodes"):
         EpisodeWindows([data], hands=["shadow"])
     empty = tmp_path / "empty"
-    collect(CollectConfig("franka_hand", "box", frames=3, episodes=0, out=empty), progress=False)
+    EpisodeStore.create(empty)  # a dataset with no episodes yet
     assert main(["train", "--data", str(empty), "--out", str(tmp_path / "r"), "--steps", "1"]) == 2
     assert "no episodes" in capsys.readouterr().err
 
@@ -344,7 +348,9 @@ def test_validation_holds_out_whole_episodes_even_in_small_datasets(data, tmp_pa
     train_idx, val_idx = split(ds)
     assert set(ds.episode_of(val_idx)) == {9} and 9 not in set(ds.episode_of(train_idx))  # every 10th
     small = tmp_path / "small"
-    collect(CollectConfig("franka_hand", "box", frames=12, episodes=3, seed=1, out=small), progress=False)
+    collect_episodes(
+        CollectConfig("franka_hand", "box", frames=12, episodes=3, seed=1, out=small), progress=False
+    )
     ds = EpisodeWindows((small,), 5)
     train_idx, val_idx = split(ds)
     assert set(ds.episode_of(val_idx)) == {2} and set(ds.episode_of(train_idx)) == {0, 1}

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import HAND_NAMES
-from xembody.explore.hand_frame import euler_xyz, hand_frame, nearest_euler, rot_y, rot_z
+from xembody.embodiments import hand_frame
+from xembody.geometry import euler_xyz, nearest_euler, rot_y, rot_z
 from xembody.sim import OBJECTS, Plasticine, make_scene
 
 

@@ -239,7 +239,7 @@ def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
     pick = draw(np.arange(len(ds)), is_human, cfg, torch.Generator().manual_seed(0))
     assert is_human[pick].sum() == 2 and len(pick) == 8
     batch = collate([ds[int(i)] for i in pick])
-    assert batch["corresponds"].tolist() == (~is_human[pick]).tolist()
+    assert batch.corresponds.tolist() == (~is_human[pick]).tolist()
     model = cfg.build_model()
     loss, _ = unroll_loss(model, batch, cfg)
     only_sim, _ = unroll_loss(model, collate([ds[int(i)] for i in pick[~is_human[pick]]]), cfg)

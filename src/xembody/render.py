@@ -11,6 +11,7 @@ from PIL import Image
 
 from xembody.embodiments.hand import MjcfHand
 from xembody.errors import XembodyError
+from xembody.io import atomic_write
 
 PARTICLE_RGBA = np.array([0.95, 0.2, 0.15, 1.0], dtype=np.float32)
 
@@ -68,7 +69,9 @@ def render_hand(
 def save_png(image: np.ndarray, path: Path) -> Path:
     """Write an image atomically (a crash never leaves half a PNG)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(image).save(tmp, format="PNG")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda tmp: Image.fromarray(image).save(tmp, format="PNG"))
+
+
+def show_hand(hand, out: Path) -> Path:
+    """Render a hand with its particles to `out`/<name>.png."""
+    return save_png(render_hand(hand), out / f"{hand.name}.png")

@@ -71,7 +71,7 @@ def one_step_predictions(model_path: str, ep) -> np.ndarray:
     """The model's prediction of each frame from the true previous one, (T, No, 3) (frame 0: NaN)."""
     import torch
 
-    from xembody.model import Scene
+    from xembody.model import StepBatch
     from xembody.train.checkpoint import load_model
 
     model, _ = load_model(model_path)
@@ -80,7 +80,7 @@ def one_step_predictions(model_path: str, ep) -> np.ndarray:
     T = len(obj)
     ones = lambda x: torch.ones(x.shape[:2], dtype=torch.bool)  # noqa: E731
     rigid = torch.full((T - 1,), ep.attrs.get("object_kind") == "rigid")
-    scene = Scene(hand[:-1], hand[1:], obj[:-1], ones(hand[:-1]), ones(obj[:-1]), rigid)
+    scene = StepBatch(hand[:-1], hand[1:], obj[:-1], ones(hand[:-1]), ones(obj[:-1]), rigid)
     with torch.no_grad():
         pred = model(scene).obj_next.numpy()
     return np.concatenate([np.full_like(pred[:1], np.nan), pred])

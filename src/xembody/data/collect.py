@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from xembody.embodiments.hand_frame import hand_frame
 from xembody.errors import XembodyError
-from xembody.explore import POLICIES, Episode, UnstableEpisode, episode_rng, hand_frame, run_episode
+from xembody.explore import POLICIES, Episode, UnstableEpisode, episode_rng, run_episode
+from xembody.resume import identity
 from xembody.sim import PhysicsConfig, make_scene
 from xembody.sim.tasks import get_task
 
@@ -71,8 +73,10 @@ class CollectConfig:
         policy = self.policy or t.policy
         if policy not in POLICIES:
             raise XembodyError(f"unknown policy {policy!r}; choose one of: {', '.join(POLICIES)}")
-        if self.episodes < 0 or self.workers < 1:
-            raise XembodyError("--episodes must be >= 0 and --workers >= 1")
+        if self.episodes < 1:
+            raise XembodyError("nothing to collect: --episodes must be at least 1")
+        if self.workers < 1:
+            raise XembodyError("--workers must be at least 1")
         cfg = replace(
             self,
             object=self.object or t.object,
@@ -95,8 +99,13 @@ class CollectConfig:
     def hand_label(self) -> str:
         return Path(self.hand).stem if self.hand.lower().endswith(".xml") else self.hand
 
+    @property
+    def name_prefix(self) -> str:
+        """What every episode name of this hand, task and object starts with, before the seed."""
+        return f"{self.hand_label}-{self.task}-{self.object}-s"
+
     def episode_name(self, index: int) -> str:
-        return f"{self.hand_label}-{self.task}-{self.object}-s{self.seed}-{index:05d}"
+        return f"{self.name_prefix}{self.seed}-{index:05d}"
 
 
 class Collector:
@@ -197,12 +206,23 @@ class CollectResult:
     out: Path
 
 
-def collect(cfg: CollectConfig, progress: bool = True) -> CollectResult:
+def collect_episodes(cfg: CollectConfig, progress: bool = True) -> CollectResult:
     """Collect the missing episodes of `cfg` into `cfg.out`."""
     from xembody.data.store import EpisodeStore
 
     cfg = cfg.resolved()
+    existed = cfg.out.exists()
+    fresh = not existed or (cfg.out.is_dir() and not any(cfg.out.iterdir()))
     store = EpisodeStore.create(cfg.out)
+    try:
+        return _collect_into(store, cfg, progress)
+    except BaseException:
+        if fresh:  # e.g. a hand file that does not load: leave no empty dataset behind
+            _remove_if_empty(store.root, existed)
+        raise
+
+
+def _collect_into(store, cfg: CollectConfig, progress: bool) -> CollectResult:
     store.clean_staging()
     check_recipe(store, cfg)
     skipped = store.skipped()
@@ -264,20 +284,71 @@ class EpisodeWriter:
             raise self.error
 
 
+PATH_SETTINGS = ("hand",)  # recipe settings that may name a file: compared by what they name
+
+
+def comparable(recipe: dict) -> dict:
+    """A recipe as compared on resume: a hand file given by a relative or an absolute path is one hand.
+    (Only for comparing: episodes store the recipe as given.)"""
+    return {k: identity(v) if k in PATH_SETTINGS else v for k, v in recipe.items()}
+
+
 def check_recipe(store, cfg: CollectConfig) -> None:
-    """Resuming must not mix episodes of a different recipe under the same names."""
+    """Resuming must not mix episodes of a different recipe under the same names, nor add episodes of
+    another seed to those of this hand, task and object (a changed --seed is a changed recipe)."""
     prefix = cfg.episode_name(0)[:-5]
-    recipe = cfg.recipe()
+    recipe = comparable(cfg.recipe())
+    other_seeds: dict[int, str] = {}
     for name in store.names():
         if name.startswith(prefix):
-            old = store.attrs(name).get("recipe")
+            old = comparable(store.attrs(name).get("recipe") or {})
             if old != recipe:
-                diff = sorted(k for k in recipe if (old or {}).get(k) != recipe[k])
+                diff = sorted(k for k in recipe if old.get(k) != recipe[k])
                 raise XembodyError(
                     f"{store.root}: holds episodes {prefix}* collected with other settings "
                     f"({', '.join(diff)}); use another --out or the same settings"
                 )
             return
+        if (seed := _seed_of(name, cfg.name_prefix)) is not None:
+            other_seeds.setdefault(seed, name)
+    if other_seeds:
+        seeds = sorted(other_seeds)
+        there = ", ".join(map(str, seeds))
+        raise XembodyError(
+            f"{store.root}: holds {cfg.hand_label}/{cfg.task}/{cfg.object} episodes collected with "
+            f"--seed {there}, not --seed {cfg.seed}; use another --out or --seed {seeds[0]}"
+        )
+
+
+def _seed_of(name: str, prefix: str) -> int | None:
+    """The seed in an episode name `<prefix><seed>-<index>`, or None if `name` is not one."""
+    if not name.startswith(prefix):
+        return None
+    seed, _, index = name[len(prefix) :].rpartition("-")
+    try:
+        return int(seed) if index.isdigit() and seed.lstrip("-").isdigit() else None
+    except ValueError:
+        return None
+
+
+def _remove_if_empty(root: Path, existed: bool) -> None:
+    """Undo the `EpisodeStore.create` of this run where nothing was written since: its marker and empty
+    folders go, and `root` too unless it was there (empty) before. An episode or a log line keeps it all."""
+    from xembody.data.store import EPISODES, MARKER, STAGING
+
+    try:
+        if not {p.name for p in root.iterdir()} <= {MARKER, EPISODES, STAGING}:
+            return
+        if any((root / sub).is_dir() and any((root / sub).iterdir()) for sub in (EPISODES, STAGING)):
+            return
+        for sub in (EPISODES, STAGING):
+            if (root / sub).is_dir():
+                (root / sub).rmdir()  # fails (and keeps the rest) if something appeared meanwhile
+        (root / MARKER).unlink(missing_ok=True)
+        if not existed:
+            root.rmdir()
+    except OSError:
+        return
 
 
 def _progress(enabled: bool, **kw):

@@ -8,6 +8,7 @@ Episodes may differ in particle counts; `collate` pads a batch and returns masks
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -103,14 +104,42 @@ class EpisodeWindows(Dataset):
         }
 
 
-def collate(items: list[dict]) -> dict:
-    """Stack samples, zero-padding particle counts to the batch maximum.
+@dataclass(frozen=True)
+class WindowBatch:
+    """A batch of windows, zero-padded to the batch's largest particle counts.
 
-    Returns `hand` (B, H+1, Nh, 3), `object` (B, H+1, No, 3), `action` (B, H, Nh, 3), boolean masks
-    `hand_mask` (B, Nh) and `object_mask` (B, No) marking real particles, `rigid` (B,), `corresponds` (B,)
-    (object particles correspond across frames: simulation), `episode` (B,), and
-    `qpos` (B, H+1, dof) when every sample has joint positions of the same width.
+    hand (B, H+1, Nh, 3), object (B, H+1, No, 3), action (B, H, Nh, 3); boolean masks hand_mask (B, Nh)
+    and object_mask (B, No) marking real particles; rigid (B,); corresponds (B,): object particles
+    correspond across frames (simulation), not (human tracks); episode (B,) indexes the dataset's episodes;
+    qpos (B, H+1, dof) when every sample has joint positions of the same width.
     """
+
+    hand: torch.Tensor
+    object: torch.Tensor
+    action: torch.Tensor
+    hand_mask: torch.Tensor
+    object_mask: torch.Tensor
+    rigid: torch.Tensor
+    corresponds: torch.Tensor
+    episode: torch.Tensor
+    qpos: torch.Tensor | None = None
+
+    def to(self, device: torch.device | str) -> WindowBatch:
+        """The same batch with every tensor on `device`."""
+        moved = {f.name: getattr(self, f.name) for f in fields(self)}
+        return WindowBatch(**{k: None if v is None else v.to(device) for k, v in moved.items()})
+
+    def select(self, keep: torch.Tensor) -> WindowBatch:
+        """The samples where `keep` (B,) is true."""
+        items = {f.name: getattr(self, f.name) for f in fields(self)}
+        return WindowBatch(**{k: None if v is None else v[keep] for k, v in items.items()})
+
+    def __len__(self) -> int:
+        return len(self.hand)
+
+
+def collate(items: list[dict]) -> WindowBatch:
+    """Stack samples (items of `EpisodeWindows`), zero-padding particle counts to the batch maximum."""
     out = {}
     for key, mask in (("hand", "hand_mask"), ("object", "object_mask"), ("action", None)):
         n = max(x[key].shape[1] for x in items)
@@ -128,4 +157,4 @@ def collate(items: list[dict]) -> dict:
     out["rigid"] = torch.tensor([x["rigid"] for x in items])
     out["corresponds"] = torch.tensor([x.get("corresponds", True) for x in items])
     out["episode"] = torch.tensor([x["episode"] for x in items])
-    return out
+    return WindowBatch(**out)

@@ -2,10 +2,11 @@
 
 Layout::
 
-    DIR/xembody.json               {"format": "xembody-episodes", "version": 1}
+    DIR/xembody.json               {"format": "xembody-episodes", "version": 1, "id": <random hex>}
     DIR/episodes/<name>.h5         one episode: datasets hand_points, object_points, qpos, ctrl, contact,
                                    [object_pose]; its attributes as JSON in the file attribute `attrs`
     DIR/skipped.jsonl              episodes given up on (unstable simulation), one JSON line each
+    DIR/imported.jsonl             recordings imported (`data import`), by content hash, one JSON line each
     DIR/.staging/                  episodes being written (never read)
 
 Why HDF5, one file per episode: an episode is written in `.staging/` and renamed into `episodes/` in one
@@ -32,10 +33,12 @@ import numpy as np
 
 from xembody.errors import XembodyError
 from xembody.explore.episode import Episode
+from xembody.io import atomic_write_text
+from xembody.resume import DATASET_MARKER
 
 FORMAT = "xembody-episodes"
 VERSION = 1
-MARKER = "xembody.json"
+MARKER = DATASET_MARKER
 EPISODES = "episodes"
 STAGING = ".staging"
 SKIPPED = "skipped.jsonl"
@@ -59,7 +62,8 @@ class EpisodeStore:
             return cls.open(root)
         try:
             (root / EPISODES).mkdir(parents=True, exist_ok=True)
-            atomic_write_text(root / MARKER, json.dumps({"format": FORMAT, "version": VERSION}))
+            marker = {"format": FORMAT, "version": VERSION, "id": uuid.uuid4().hex}
+            atomic_write_text(root / MARKER, json.dumps(marker))
         except OSError as e:
             raise XembodyError(f"{root}: cannot write here ({e.strerror})") from None
         return cls(root)
@@ -74,6 +78,10 @@ class EpisodeStore:
         try:
             meta = json.loads(marker.read_text())
         except FileNotFoundError:
+            if not any(root.iterdir()):
+                raise XembodyError(
+                    f"{root}: empty directory, not an xembody dataset (collect or import into it first)"
+                ) from None
             raise XembodyError(f"{root}: not empty and not an xembody dataset (no {MARKER})") from None
         except (OSError, ValueError) as e:
             raise XembodyError(f"{marker}: unreadable dataset marker ({e})") from None
@@ -175,13 +183,6 @@ class EpisodeStore:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old or the new content, never a part."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _jsonable(attrs: dict) -> dict:

@@ -10,13 +10,13 @@ sight (a z-buffer over angular bins, the hand's particles occluding too), with n
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from xembody.errors import XembodyError
+from xembody.io import atomic_path
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,8 @@ def simulate_recordings(dataset: Path, out: Path, cfg: SensorConfig = SensorConf
         rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, i]))
         rec = recording_from_episode({**ep.arrays, "dt": ep.attrs["dt"]}, human, cfg, rng)
         path = out / f"{name}.npz"
-        tmp = out / f".{name}.tmp.npz"
         labels = {k: ep.attrs[k] for k in ("task", "object", "policy")}  # kept as the import's attributes
-        np.savez_compressed(tmp, **rec, source="simulated", episode=name, **labels)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            np.savez_compressed(tmp, **rec, source="simulated", episode=name, **labels)
         written.append(path)
     return written

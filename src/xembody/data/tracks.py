@@ -12,7 +12,7 @@ One recording is one `.npz` file:
 * any other scalar, e.g. `source` (`realsense+mediapipe`, or `simulated` for synthetic tracks), is kept
   as an attribute.
 
-Frames are dropped, and counted by reason, when the hand is missing (any keypoint NaN), implausible (a
+Frames are dropped, and counted by reason, when the hand is missing (any keypoint NaN or Inf), implausible (a
 bone more than `bone_tolerance` off the recording's median length), jumps (a keypoint moving faster than
 `max_speed` since the last kept frame), or the object is barely seen (fewer than `min_object_points`).
 """
@@ -55,23 +55,56 @@ class FrameChecks:
     min_object_points: int = 10
 
 
+NPZ_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive of .npy files
+NPY_MAGIC = b"\x93NUMPY"
+
+
 def read_track(path: str | Path) -> Track:
     """Read and check one recording; bad files get a one-line error naming the file and the problem."""
     path = Path(path)
     try:
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+    except OSError as e:
+        raise XembodyError(f"{path}: cannot read ({e.strerror})") from None
+    if not head.startswith(NPZ_MAGIC):  # np.load would guess a pickle and suggest allow_pickle=True
+        if not head:
+            what = "an empty file"
+        elif head.startswith(NPY_MAGIC):
+            what = "a single .npy array, not an archive of the recording's arrays"
+        else:
+            what = "not a zip archive"
+        raise XembodyError(f"{path}: not an .npz recording ({what}; the format is in xembody.data.tracks)")
+    try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+    except ValueError as e:
+        if "pickle" not in str(e):
+            raise XembodyError(f"{path}: not a readable .npz recording (ValueError: {e})") from None
+        why = "holds Python objects, not arrays"
+        raise XembodyError(f"{path}: not a readable .npz recording ({why})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
         raise XembodyError(f"{path}: not a readable .npz recording ({type(e).__name__}: {e})") from None
     missing = [k for k in ("keypoints", "object_points", "fps", "handedness") if k not in arrays]
     if missing:
         raise XembodyError(f"{path}: missing arrays {', '.join(missing)}")
-    kp, obj = arrays["keypoints"].astype(np.float64), arrays["object_points"].astype(np.float64)
+    try:
+        kp, obj = arrays["keypoints"].astype(np.float64), arrays["object_points"].astype(np.float64)
+    except (TypeError, ValueError):
+        raise XembodyError(
+            f"{path}: keypoints and object_points must be numbers, got "
+            f"{arrays['keypoints'].dtype} and {arrays['object_points'].dtype}"
+        ) from None
     if kp.ndim != 3 or kp.shape[1:] != (N_KEYPOINTS, 3):
         raise XembodyError(f"{path}: keypoints must be (T, 21, 3), got {kp.shape}")
     if obj.ndim != 3 or obj.shape[0] != len(kp) or obj.shape[2] != 3:
         raise XembodyError(f"{path}: object_points must be (T={len(kp)}, M, 3), got {obj.shape}")
-    fps, hand = float(arrays["fps"]), str(arrays["handedness"])
+    if arrays["fps"].shape != () or arrays["handedness"].shape != ():
+        raise XembodyError(f"{path}: fps and handedness must be single values (scalars)")
+    try:
+        fps, hand = float(arrays["fps"]), str(arrays["handedness"])
+    except (TypeError, ValueError):
+        raise XembodyError(f"{path}: fps must be a number, got {arrays['fps']!r}") from None
     if not np.isfinite(fps) or fps <= 0:
         raise XembodyError(f"{path}: fps must be positive, got {fps}")
     if hand not in ("right", "left"):
@@ -103,9 +136,13 @@ def frame_filter(track: Track, checks: FrameChecks = FrameChecks()) -> tuple[np.
     kp = track.keypoints
     dropped = {"missing_hand": 0, "implausible_hand": 0, "jump": 0, "object_unseen": 0}
     tracked = np.isfinite(kp).all((1, 2))
-    lengths = bone_lengths(kp)
-    median = np.median(lengths[tracked], axis=0) if tracked.any() else np.ones(len(BONES))
-    plausible = (np.abs(lengths / median - 1.0) <= checks.bone_tolerance).all(1)
+    lengths = np.full((track.frames, len(BONES)), np.nan)
+    # Untracked frames (NaN, Inf) never enter the arithmetic; a degenerate or absurdly large hand gives
+    # NaN or Inf ratios below, which are implausible rather than warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        lengths[tracked] = bone_lengths(kp[tracked])
+        median = np.median(lengths[tracked], axis=0) if tracked.any() else np.ones(len(BONES))
+        plausible = (np.abs(lengths / median - 1.0) <= checks.bone_tolerance).all(1)
     seen = np.isfinite(track.object_points).all(-1).sum(1) >= checks.min_object_points
     keep = np.zeros(track.frames, dtype=bool)
     last = None
@@ -124,7 +161,8 @@ def frame_filter(track: Track, checks: FrameChecks = FrameChecks()) -> tuple[np.
 
 
 def _too_fast(a: np.ndarray, b: np.ndarray, seconds: float, max_speed: float) -> bool:
-    return bool(np.linalg.norm(a - b, axis=-1).max() > max_speed * seconds)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return not bool(np.linalg.norm(a - b, axis=-1).max() <= max_speed * seconds)
 
 
 def segments(keep: np.ndarray, min_frames: int) -> list[np.ndarray]:

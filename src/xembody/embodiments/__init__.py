@@ -3,6 +3,7 @@
 from xembody.embodiments import hands  # noqa: F401  (registers the hands)
 from xembody.embodiments.base import Embodiment
 from xembody.embodiments.hand import MjcfHand
+from xembody.embodiments.hand_frame import HandFrame, hand_frame
 from xembody.embodiments.registry import REGISTRY, HandEntry, load_hand
 
-__all__ = ["REGISTRY", "Embodiment", "HandEntry", "MjcfHand", "load_hand"]
+__all__ = ["REGISTRY", "Embodiment", "HandEntry", "HandFrame", "MjcfHand", "hand_frame", "load_hand"]

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from xembody.errors import XembodyError
+from xembody.io import atomic_write
 
 N_GRID = 49  # samples across each actuator's control range (joints meet their limits at kinks)
 SETTLE_QVEL = 1e-6  # rad/s or m/s: at rest
@@ -107,9 +108,7 @@ def cached(model: mujoco.MjModel, reference_ctrl: np.ndarray, make) -> dict:
     table = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **table)
-        os.replace(tmp, path)  # atomic: concurrent loaders never see half a file
+        atomic_write(path, lambda tmp: np.savez(tmp, **table))  # concurrent loaders never see half a file
     except OSError:
         pass  # an unwritable cache only costs time
     return table

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 
 from xembody.embodiments.hand import MjcfHand
-from xembody.embodiments.kinematics import KinematicTree, kabsch
+from xembody.embodiments.kinematics import KinematicTree
 from xembody.errors import XembodyError
+from xembody.geometry import kabsch
 
 N_KEYPOINTS = 21
 FINGERS = ("thumb", "index", "middle", "ring", "little")

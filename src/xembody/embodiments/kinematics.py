@@ -32,25 +32,6 @@ def quat_to_matrix(quat: np.ndarray) -> np.ndarray:
     return mat.reshape(3, 3)
 
 
-def kabsch(
-    src: torch.Tensor, dst: torch.Tensor, weight: torch.Tensor | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Least-squares rigid motion dst ~ R @ src + t, never a reflection (Kabsch).
-
-    src, dst: (B, K, 3); weight: (B, K) (e.g. a mask of real points), default all ones.
-    Returns R (B, 3, 3) and t (B, 3). Differentiable.
-    """
-    w = (torch.ones(src.shape[:2], dtype=src.dtype) if weight is None else weight.to(src.dtype))[..., None]
-    total = w.sum(1).clamp_min(1e-12)
-    mu_s, mu_d = (w * src).sum(1) / total, (w * dst).sum(1) / total
-    h = ((src - mu_s[:, None]) * w).transpose(1, 2) @ (dst - mu_d[:, None])
-    u, _, vt = torch.linalg.svd(h)
-    d = torch.sign(torch.linalg.det(vt.transpose(1, 2) @ u.transpose(1, 2)))
-    fix = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
-    rot = vt.transpose(1, 2) @ fix @ u.transpose(1, 2)
-    return rot, mu_d - torch.einsum("bij,bj->bi", rot, mu_s)
-
-
 class KinematicTree(nn.Module):
     """World poses of selected bodies of a compiled `MjModel` as a function of `qpos`.
 

@@ -1,4 +1,4 @@
-"""What every experiment shares: running an `xembody` verb as a stage, choosing a scale, writing rows."""
+"""What every experiment shares: a data-collection stage, choosing a scale, writing rows."""
 
 from __future__ import annotations
 
@@ -7,30 +7,16 @@ import io
 import json
 from pathlib import Path
 
-from xembody.data.store import atomic_write_text
 from xembody.errors import XembodyError
-from xembody.stats import proportion_ci
+from xembody.io import atomic_write_text
 
 
-def xembody(argv: list[str]) -> None:
-    """Run one CLI verb as a stage of an experiment (each verb resumes on its own)."""
-    from xembody.cli import main
-
-    if (code := main(argv)) != 0:
-        raise XembodyError(f"`xembody {' '.join(argv)}` failed with exit code {code}")
-
-
-def collect(hand: str, episodes: int, seed: int, out: Path) -> Path:
+def collect_stage(hand: str, episodes: int, seed: int, out: Path) -> Path:
     """Box exploration data of one hand into `out` (a stage: existing episodes are kept)."""
-    argv = ["collect", "--hand", hand, "--episodes", str(episodes), "--workers", "2", "--seed", str(seed)]
-    xembody([*argv, "--out", str(out)])
+    from xembody.data.collect import CollectConfig, collect_episodes
+
+    collect_episodes(CollectConfig(hand=hand, episodes=episodes, workers=2, seed=seed, out=out))
     return out
-
-
-def success_interval(summary: dict) -> tuple[float, float]:
-    """Wilson 95% interval of a `xembody plan` summary's success rate."""
-    n = summary["episodes"]
-    return proportion_ci(round(summary["success_rate"] * n), n)
 
 
 def scale_of(name: str, scales: dict[str, dict], override: dict | None) -> dict:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import collect, scale_of, success_interval, write_rows, xembody
+from xembody.experiments.common import collect_stage, scale_of, write_rows
 
 SCALES = {  # episodes per robot hand, human episodes (train, test), training steps, planning
     "small": {
@@ -69,17 +69,21 @@ class CotrainConfig:
 def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
     """Sim datasets per robot hand, and human training / held-out recordings imported as datasets."""
     out = cfg.out / "data"
-    sims = [collect(h, scale["sim_episodes"], cfg.seed, out / f"sim_{h}") for h in cfg.robot_hands.split(",")]
+    from xembody.data.importer import ImportConfig, import_recordings
+    from xembody.data.synthetic_tracks import SensorConfig, simulate_recordings
+
+    hands = cfg.robot_hands.split(",")
+    sims = [collect_stage(h, scale["sim_episodes"], cfg.seed, out / f"sim_{h}") for h in hands]
     human = {}
     for part, n, seed in (
         ("train", scale["human_episodes"][0], cfg.seed),
         ("test", scale["human_episodes"][1], cfg.seed + 1),
     ):
         raw, recs, human[part] = out / f"human_sim_{part}", out / f"human_recs_{part}", out / f"human_{part}"
-        collect("human", n, seed, raw)
+        collect_stage("human", n, seed, raw)
         if not recs.exists():
-            xembody(["data", "simulate-tracks", str(raw), "--out", str(recs), "--seed", str(seed)])
-        xembody(["data", "import", *map(str, sorted(recs.glob("*.npz"))), "--out", str(human[part])])
+            simulate_recordings(raw, recs, SensorConfig(seed=seed))
+        import_recordings(ImportConfig(recordings=tuple(sorted(recs.glob("*.npz"))), out=human[part]))
     return sims, human["train"], human["test"]
 
 
@@ -97,16 +101,15 @@ def evaluate_human(run: Path, test: Path) -> dict[str, float]:
 
     r = evaluate(EvalConfig(model=run, data=(test,), out=run))
     return {
-        "human_chamfer": r["chamfer_last"],
-        "human_chamfer_ci95": r["chamfer_last_ci95"],
-        "human_emd": r["emd_last"],
-        "human_emd_ci95": r["emd_last_ci95"],
+        "human_chamfer": r.chamfer_last,
+        "human_chamfer_ci95": r.chamfer_last_ci95,
+        "human_emd": r.emd_last,
+        "human_emd_ci95": r.emd_last_ci95,
     }
 
 
 def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, float]:
-    from xembody.planning.config import PlanConfig
-    from xembody.planning.run import plan
+    from xembody.experiments.plan import PlanConfig, plan
 
     pc = PlanConfig(
         model=str(run),
@@ -118,19 +121,19 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, f
         seed=cfg.seed,
     )
     s = plan(pc)
-    low, high = success_interval(s)
+    low, high = s.success_ci95
     return {
-        "plan_success": s["success_rate"],
+        "plan_success": s.success_rate,
         "plan_success_ci_low": low,
         "plan_success_ci_high": high,
-        "plan_episodes": s["episodes"],
-        "plan_yaw_error_deg": s["final_yaw_error_deg_mean"],
+        "plan_episodes": s.episodes,
+        "plan_yaw_error_deg": s.final_yaw_error_deg_mean,
     }
 
 
 def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
     """Run (or resume) the experiment; `scale` overrides `cfg.scale`'s sizes (tests use a tiny one)."""
-    from xembody.data.store import atomic_write_text
+    from xembody.io import atomic_write_text
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import scale_of, success_interval, write_rows
+from xembody.experiments.common import scale_of, write_rows
 
 SCALES = {  # planning episodes per hand and updates per episode
     "small": {"episodes": 10, "max_updates": 30},
@@ -51,8 +51,7 @@ class DofConfig:
 def dof(cfg: DofConfig, scale: dict | None = None) -> list[dict]:
     """Run (or resume) the experiment; rows sorted by actuated DoF."""
     from xembody.embodiments import REGISTRY, load_hand
-    from xembody.planning.config import PlanConfig
-    from xembody.planning.run import plan
+    from xembody.experiments.plan import PlanConfig, plan
     from xembody.train.checkpoint import load_model
     from xembody.train.config import names
 
@@ -71,21 +70,21 @@ def dof(cfg: DofConfig, scale: dict | None = None) -> list[dict]:
             out=cfg.out / "plans" / name,
         )
         s = plan(pc)
-        low, high = success_interval(s)
+        low, high = s.success_ci95
         rows.append(
             {
                 "hand": name,
                 "actuators": hand.n_hand_actuators,
                 "joints": hand.n_hand_joints,
                 "seen": name in seen,
-                "episodes": s["episodes"],
-                "success_rate": s["success_rate"],
+                "episodes": s.episodes,
+                "success_rate": s.success_rate,
                 "success_ci_low": low,
                 "success_ci_high": high,
-                "yaw_error_deg": s["final_yaw_error_deg_mean"],
-                "position_error_m": s["final_position_error_m_mean"],
-                "updates": s["updates_mean"],
-                "seconds_per_update": s["seconds_per_update_mean"],
+                "yaw_error_deg": s.final_yaw_error_deg_mean,
+                "position_error_m": s.final_position_error_m_mean,
+                "updates": s.updates_mean,
+                "seconds_per_update": s.seconds_per_update_mean,
             }
         )
     rows.sort(key=lambda r: (r["actuators"], r["hand"]))

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from xembody.experiments.common import collect, scale_of, write_rows
+from xembody.experiments.common import collect_stage, scale_of, write_rows
 from xembody.stats import mean_ci
 
 SCALES = {  # episodes per hand (train, test), training steps (ours, paper's model), subsets per k, held out
@@ -87,7 +87,7 @@ def datasets(cfg: ScalingConfig, sizes: dict) -> dict[str, Path]:
     jobs = [(h, n_train, cfg.seed) for h in names(cfg.hands)]
     jobs += [(f"{h}_test", n_test, cfg.seed + 1) for h in held_out(cfg, sizes)]
     return {
-        key: collect(key.removesuffix("_test"), n, seed, cfg.out / "data" / f"box_{key}")
+        key: collect_stage(key.removesuffix("_test"), n, seed, cfg.out / "data" / f"box_{key}")
         for key, n, seed in jobs
     }
 
@@ -120,7 +120,7 @@ def runs(cfg: ScalingConfig, sizes: dict) -> list[dict]:
 
 def train_and_evaluate(cfg: ScalingConfig, sizes: dict, run: dict, data: dict[str, Path]) -> dict:
     """Train one model (resuming) and evaluate it on the held-out hand's test set; the result row."""
-    from xembody.data.store import atomic_write_text
+    from xembody.io import atomic_write_text
     from xembody.train.config import TrainConfig
     from xembody.train.evaluate import EvalConfig, evaluate
     from xembody.train.loop import train
@@ -145,11 +145,11 @@ def train_and_evaluate(cfg: ScalingConfig, sizes: dict, run: dict, data: dict[st
         "run": str(path),
         "steps": tc.steps,
         "batch_size": tc.batch_size,
-        "mse": r["mse_rollout_last"],
-        "mse_episode_ci95": r["mse_rollout_last_ci95"],
-        "chamfer": r["chamfer_last"],
-        "chamfer_episode_ci95": r["chamfer_last_ci95"],
-        "zero_motion_mse": r["zero_motion_mse_rollout_last"],
+        "mse": r.mse_rollout_last,
+        "mse_episode_ci95": r.mse_rollout_last_ci95,
+        "chamfer": r.chamfer_last,
+        "chamfer_episode_ci95": r.chamfer_last_ci95,
+        "zero_motion_mse": r.zero_motion_mse_rollout_last,
     }
     atomic_write_text(done, json.dumps(row, indent=2))
     return row

@@ -1,4 +1,4 @@
-"""Run one exploration episode in a scene and record it in the data contract (DESIGN.md)."""
+"""Run one exploration episode in a scene and record it in the data contract (docs/design.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import mujoco
 import numpy as np
 
-from xembody.explore.hand_frame import HandFrame
-from xembody.explore.policies import POLICIES, StepLimits
+from xembody.embodiments.hand_frame import HandFrame
+from xembody.explore.policies import POLICIES
+from xembody.primitives import StepLimits
 from xembody.sim.objects import RigidObject
 from xembody.sim.scene import Scene
 

@@ -1,6 +1,6 @@
 """World models: the paper's DPI-Net-style baseline and ours, behind one interface."""
 
-from xembody.model.base import Prediction, Scene, WorldModel
+from xembody.model.base import Prediction, StepBatch, WorldModel
 from xembody.model.joint import JointConfig, JointModel
 from xembody.model.ours import OursConfig, OursModel
 from xembody.model.paper import PaperConfig, PaperModel
@@ -18,6 +18,6 @@ __all__ = [
     "PaperConfig",
     "PaperModel",
     "Prediction",
-    "Scene",
+    "StepBatch",
     "WorldModel",
 ]

@@ -10,8 +10,8 @@ from torch import nn
 
 
 @dataclass
-class Scene:
-    """A batch of scenes at one time step, padded to common particle counts.
+class StepBatch:
+    """The model's input for one time step of a batch of scenes, padded to common particle counts.
 
     hand (B, Nh, 3) and hand_next (B, Nh, 3): hand particles now and after the action (the action is
     their difference); obj (B, No, 3): object particles now; masks (B, Nh), (B, No) mark real particles;
@@ -46,9 +46,14 @@ class WorldModel(nn.Module, abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def forward(self, scene: Scene, obj_next: torch.Tensor | None = None) -> Prediction:
+    def forward(self, scene: StepBatch, obj_next: torch.Tensor | None = None) -> Prediction:
         """One step. `obj_next` (B, No, 3), the true next state, is given in training for auxiliary
         losses that need it; predictions never see it."""
+
+    def integrate(self, scene: StepBatch, decoded: torch.Tensor) -> torch.Tensor:
+        """The output step every model shares: object particles (B, No, 3) moved by the decoded
+        displacements (B, No, 3), in units of `cfg.output_scale`; padding particles stay put."""
+        return scene.obj + decoded * self.cfg.output_scale * scene.obj_mask[..., None]
 
     def rollout(
         self,
@@ -69,7 +74,7 @@ class WorldModel(nn.Module, abc.ABC):
         preds, aux = [], {}
         for t in range(hand.shape[1] - 1):
             q = (None, None) if qpos is None else (qpos[:, t], qpos[:, t + 1])
-            scene = Scene(hand[:, t], hand[:, t + 1], obj, hand_mask, obj_mask, rigid, *q)
+            scene = StepBatch(hand[:, t], hand[:, t + 1], obj, hand_mask, obj_mask, rigid, *q)
             p = self(scene, None if obj_true is None else obj_true[:, t])
             obj = p.obj_next
             preds.append(obj)

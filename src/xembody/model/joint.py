@@ -15,7 +15,7 @@ from torch import nn
 
 from xembody.errors import XembodyError
 from xembody.graph import knn_within
-from xembody.model.base import Prediction, Scene, WorldModel, masked_mean
+from xembody.model.base import Prediction, StepBatch, WorldModel, masked_mean
 from xembody.model.mlp import mlp
 from xembody.model.ours import EdgeBlock, edge_geometry
 from xembody.model.rigid import project_rigid
@@ -49,7 +49,7 @@ class JointModel(WorldModel):
         self.update = nn.ModuleList(mlp([4 * h, h, h]) for _ in range(cfg.steps))
         self.decode = mlp([h, h, 3])
 
-    def forward(self, scene: Scene, obj_next: torch.Tensor | None = None) -> Prediction:
+    def forward(self, scene: StepBatch, obj_next: torch.Tensor | None = None) -> Prediction:
         cfg, s = self.cfg, scene
         if s.qpos is None or s.qpos.shape[-1] != cfg.dof:
             got = "none" if s.qpos is None else s.qpos.shape[-1]
@@ -68,7 +68,7 @@ class JointModel(WorldModel):
             pooled = self.pooled[i](masked_mean(h_obj, s.obj_mask)).expand_as(h_obj)
             msg = self.obj_edges[i](h_obj, h_obj, e_oo, oo)
             h_obj = h_obj + self.update[i](torch.cat([h_obj, msg, pooled, g.expand_as(h_obj)], -1))
-        pred = s.obj + self.decode(h_obj) * cfg.output_scale * s.obj_mask[..., None]
+        pred = self.integrate(s, self.decode(h_obj))
         if cfg.rigid_head:
             pred = project_rigid(s.obj, pred, s.obj_mask, s.rigid)
         return Prediction(pred)

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from xembody.graph import Neighbors, knn_within
-from xembody.model.base import Prediction, Scene, WorldModel, masked_mean
+from xembody.model.base import Prediction, StepBatch, WorldModel, masked_mean
 from xembody.model.mlp import mlp
 from xembody.model.rigid import project_rigid
 
@@ -93,7 +93,7 @@ class OursModel(WorldModel):
         flag = rigid.to(obj.dtype)[:, None, None].expand(-1, obj.shape[1], 1)
         return self.encode_obj(torch.cat([(obj - centre) / self.cfg.radius, flag], -1))
 
-    def forward(self, scene: Scene, obj_next: torch.Tensor | None = None) -> Prediction:
+    def forward(self, scene: StepBatch, obj_next: torch.Tensor | None = None) -> Prediction:
         cfg, s = self.cfg, scene
         r = cfg.radius
         centre = masked_mean(s.obj, s.obj_mask)
@@ -118,15 +118,14 @@ class OursModel(WorldModel):
             z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu
             kl = -0.5 * (1 + logvar - mu.square() - logvar.exp()).sum(-1)
             aux["kl"] = cfg.vae_beta * _masked_mean_scalar(kl, s.obj_mask)
-        delta = self.decode(z) * cfg.output_scale * s.obj_mask[..., None]
-        pred = s.obj + delta
+        pred = self.integrate(s, self.decode(z))
         if cfg.rigid_head:
             pred = project_rigid(s.obj, pred, s.obj_mask, s.rigid)
         if obj_next is not None and (cfg.contrastive or cfg.inverse):
             aux.update(self._auxiliary(s, centre, pred, obj_next))
         return Prediction(pred, aux)
 
-    def _auxiliary(self, s: Scene, centre, pred, obj_next) -> dict[str, torch.Tensor]:
+    def _auxiliary(self, s: StepBatch, centre, pred, obj_next) -> dict[str, torch.Tensor]:
         cfg, out = self.cfg, {}
         now = masked_mean(self.encode_state(s.obj, centre, s.rigid), s.obj_mask)[:, 0]
         true = masked_mean(self.encode_state(obj_next, centre, s.rigid), s.obj_mask)[:, 0]
@@ -134,7 +133,9 @@ class OursModel(WorldModel):
             guess = masked_mean(self.encode_state(pred, centre, s.rigid), s.obj_mask)[:, 0]
             a, b = F.normalize(self.project(guess), dim=-1), F.normalize(self.project(true), dim=-1)
             logits = a @ b.T / cfg.contrastive_temperature
-            out["contrastive"] = cfg.contrastive_weight * F.cross_entropy(logits, torch.arange(len(a)))
+            out["contrastive"] = cfg.contrastive_weight * F.cross_entropy(
+                logits, torch.arange(len(a), device=a.device)
+            )
         if cfg.inverse:
             target = masked_mean(s.action, s.hand_mask)[:, 0] / cfg.action_scale
             guess = self.inverse_head(torch.cat([now, true], -1))

@@ -1,6 +1,6 @@
 """The paper's model, our baseline: DPI-Net-style propagation over a full radius graph of all particles.
 
-As published (DESIGN.md): node input = particle type, action displacement (zero for objects), position
+As published (docs/design.md): node input = particle type, action displacement (zero for objects), position
 relative to the object centroid; edge input = sender and receiver node inputs, offset / radius, distance;
 hidden 150, 3-layer MLPs, 3 propagation steps, sum aggregation; the graph (radius 0.04 m, hand-hand edges
 included) is rebuilt every step; the output is the object particles' displacement. Particle effects are
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 
 from xembody.graph import radius_edges
-from xembody.model.base import Prediction, Scene, WorldModel, masked_mean
+from xembody.model.base import Prediction, StepBatch, WorldModel, masked_mean
 from xembody.model.mlp import mlp
 
 
@@ -43,7 +43,7 @@ class PaperModel(WorldModel):
         self.particle = mlp([2 * h] + [h] * n)
         self.decoder = mlp([h] * n + [3])
 
-    def forward(self, scene: Scene, obj_next: torch.Tensor | None = None) -> Prediction:
+    def forward(self, scene: StepBatch, obj_next: torch.Tensor | None = None) -> Prediction:
         cfg = self.cfg
         B, Nh, _ = scene.hand.shape
         No = scene.obj.shape[1]
@@ -64,5 +64,4 @@ class PaperModel(WorldModel):
             rel = self.relation(torch.cat([edge_code, effect[send], effect[recv]], -1))
             agg = torch.zeros_like(effect).index_add_(0, recv, rel)
             effect = effect + self.particle(torch.cat([node_code, agg], -1))  # DPI-Net's residual
-        delta = self.decoder(effect).reshape(B, Nh + No, 3)[:, Nh:] * cfg.output_scale
-        return Prediction(scene.obj + delta * scene.obj_mask[..., None])
+        return Prediction(self.integrate(scene, self.decoder(effect).reshape(B, Nh + No, 3)[:, Nh:]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from xembody.embodiments.kinematics import kabsch
+from xembody.geometry import kabsch
 
 
 def rigid_fit(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

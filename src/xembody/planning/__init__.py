@@ -1,32 +1,28 @@
-"""Planning: closed-loop control of any hand in its own actuator space with a world model (or MuJoCo)."""
+"""Planning: control of any hand in its own actuator space from observations, with a world model.
+
+A planner is built from a `Dynamics` (the learned model through the hand's kinematics, or any other world
+that rolls actuator targets forward), the hand, and a goal; each control cycle it takes an `Observation`
+and returns an `Update` (targets to execute). Nothing here knows the simulator: the MuJoCo closed loop
+(`xembody.sim.closed_loop`) and the MuJoCo oracle (`xembody.sim.oracle`) live beside it.
+"""
 
 from xembody.planning.dynamics import Dynamics, LearnedDynamics
-from xembody.planning.episode import PlanEpisode, hover_ctrl, run_plan_episode
-from xembody.planning.goals import Goal, box_goal, errors
-from xembody.planning.mpc import MPC, PLANNERS, Planner, PlannerConfig, Update
+from xembody.planning.mpc import MPC, PLANNERS, PlannerConfig
 from xembody.planning.mppi import MPPI, MPPIConfig, PlanResult
-from xembody.planning.mujoco_dynamics import MujocoDynamics
-from xembody.planning.primitives import PressPlanner, PrimitiveConfig, PushPlanner
+from xembody.planning.primitive_planner import PrimitiveConfig, PrimitivePlanner, candidate
+from xembody.planning.update import Update
 
 __all__ = [
     "MPC",
     "MPPI",
     "PLANNERS",
     "Dynamics",
-    "Goal",
     "LearnedDynamics",
     "MPPIConfig",
-    "MujocoDynamics",
-    "PlanEpisode",
     "PlanResult",
-    "Planner",
     "PlannerConfig",
-    "PressPlanner",
     "PrimitiveConfig",
-    "PushPlanner",
+    "PrimitivePlanner",
     "Update",
-    "box_goal",
-    "errors",
-    "hover_ctrl",
-    "run_plan_episode",
+    "candidate",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from xembody.train.losses import chamfer, sinkhorn_emd
+from xembody.geometry import chamfer, sinkhorn_emd
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,13 @@ def shape_distance(pred: torch.Tensor, goal: torch.Tensor, kind: str) -> torch.T
         raise ValueError(f"unknown shape cost {kind!r}: use chamfer_emd or particles")
     g = goal.expand(S * H, -1, -1).contiguous()
     flat = flat.contiguous()
-    ones = torch.ones(S * H, N, dtype=torch.bool)
+    ones = torch.ones(S * H, N, dtype=torch.bool, device=pred.device)
     return (chamfer(flat, g, ones, ones) + sinkhorn_emd(flat, g, ones, ones)).reshape(S, H)
 
 
-def horizon_weights(H: int, dtype: torch.dtype) -> torch.Tensor:
+def horizon_weights(H: int, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:
     """Later steps count more; the last as much as all others together (reach the goal, then stay)."""
-    w = torch.ones(H, dtype=dtype)
+    w = torch.ones(H, dtype=dtype, device=device)
     w[-1] = max(H - 1, 1)
     return w / w.sum()
 
@@ -67,7 +67,7 @@ def plan_cost(
     actuator ranges; step (n_ctrl,) the largest allowed change per step.
     """
     S, H = obj.shape[:2]
-    w = horizon_weights(H, obj.dtype)
+    w = horizon_weights(H, obj.dtype, obj.device)
     cost = (shape_distance(obj, goal, cfg.shape) * w).sum(1)
     if cfg.reach:
         gap = torch.cdist(hand.reshape(S * H, -1, 3), obj.reshape(S * H, -1, 3)).amin((1, 2)).reshape(S, H)

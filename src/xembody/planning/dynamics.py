@@ -12,13 +12,13 @@ from typing import Protocol
 import torch
 
 from xembody.embodiments.base import Embodiment
-from xembody.model import Scene, WorldModel
+from xembody.model import StepBatch, WorldModel
 
 
 class Dynamics(Protocol):
     def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
-        """ctrl (S, H+1, n_ctrl): the current targets then H planned ones; obj (No, 3) now.
-        Returns object particles after each planned step, (S, H, No, 3)."""
+        """ctrl (S, H+1, n_ctrl): the current targets then H planned ones; obj (No, 3) now (CPU tensors).
+        Returns object particles after each planned step, (S, H, No, 3), on ctrl's device and dtype."""
         ...
 
 
@@ -51,30 +51,31 @@ class LearnedDynamics:
 
     def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
         S, T, _ = ctrl.shape
-        dtype = next(self.model.parameters()).dtype  # FK in the caller's precision, the network in its own
-        hand = self.hand_points(ctrl).to(dtype)
-        dense = None if self.gate is None else self.hand_points(ctrl, self.gate).to(dtype)
-        obj = obj.to(dtype).expand(S, -1, -1)
+        p = next(self.model.parameters())
+        dtype, device = p.dtype, p.device  # FK in the caller's precision, the network in its own
+        hand = self.hand_points(ctrl).to(device, dtype)
+        dense = None if self.gate is None else self.hand_points(ctrl, self.gate).to(device, dtype)
+        obj = obj.to(device, dtype).expand(S, -1, -1)
         preds = []
         for t in range(T - 1):
-            near = torch.ones(S, dtype=torch.bool)
+            near = torch.ones(S, dtype=torch.bool, device=device)
             if dense is not None:
                 both = torch.cat([dense[:, t], dense[:, t + 1]], 1)
                 near = torch.cdist(both.detach(), obj.detach()).amin((1, 2)) < self.gap
             nxt = obj
             if near.any():
                 h = hand[near]
-                ones = lambda x: torch.ones(x.shape[:2], dtype=torch.bool)  # noqa: E731
-                scene = Scene(
+                ones = lambda x: torch.ones(x.shape[:2], dtype=torch.bool, device=device)  # noqa: E731
+                batch = StepBatch(
                     h[:, t],
                     h[:, t + 1],
                     obj[near],
                     ones(h[:, t]),
                     ones(obj[near]),
-                    torch.full((len(h),), self.rigid),
+                    torch.full((len(h),), self.rigid, device=device),
                 )
                 nxt = obj.clone()
-                nxt[near] = self.model(scene).obj_next
+                nxt[near] = self.model(batch).obj_next
             preds.append(nxt)
             obj = nxt
-        return torch.stack(preds, 1).to(ctrl.dtype)
+        return torch.stack(preds, 1).to(ctrl.device, ctrl.dtype)

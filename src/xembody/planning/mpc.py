@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 import torch
 
 from xembody.embodiments.base import Embodiment
-from xembody.explore.policies import StepLimits
+from xembody.observation import Observation
 from xembody.planning.costs import CostConfig, plan_cost
 from xembody.planning.dynamics import Dynamics
 from xembody.planning.mppi import MPPI, MPPIConfig
+from xembody.planning.update import Update
+from xembody.primitives import StepLimits
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,6 @@ def step_bounds(hand: Embodiment, limits: StepLimits) -> torch.Tensor:
     return torch.as_tensor(b, dtype=torch.float64)
 
 
-class Planner(Protocol):
-    def update(self, ctrl: np.ndarray, obj: np.ndarray) -> Update:
-        """ctrl (n_ctrl,) the targets now; obj (No, 3) the object particles now -> what to execute."""
-        ...
-
-
-@dataclass
-class Update:
-    targets: np.ndarray  # (execute, n_ctrl) to apply now
-    cost: float
-    seconds: float
-    predicted: torch.Tensor  # (H, No, 3) the model's prediction for the chosen plan
-
-
 class MPC:
     """Plans for one hand toward one goal. `update(ctrl, obj)` -> the next targets to execute."""
 
@@ -79,9 +66,10 @@ class MPC:
         dynamics: Dynamics,
         hand: Embodiment,
         goal: np.ndarray,
-        limits: StepLimits = StepLimits(),
+        limits: StepLimits | None = None,
     ):
         self.cfg, self.dynamics, self.hand = cfg, dynamics, hand
+        limits = limits or StepLimits()
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
         self.step = step_bounds(hand, limits)
         self.low, self.high = (torch.as_tensor(x, dtype=torch.float64) for x in hand.ctrl_limits.T)
@@ -107,12 +95,12 @@ class MPC:
     def cost(self, now: torch.Tensor, obj: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
         return self.evaluate(now, obj, deltas)[0]
 
-    def update(self, ctrl: np.ndarray, obj: np.ndarray) -> Update:
-        """ctrl (n_ctrl,) the targets now; obj (No, 3) the object particles now."""
+    def update(self, obs: Observation) -> Update:
+        """The next `execute` targets from the targets now (`obs.ctrl`) and the object's points."""
         t0 = time.perf_counter()
         cfg = self.cfg
-        now = torch.as_tensor(ctrl, dtype=torch.float64)
-        obj_t = torch.as_tensor(obj, dtype=torch.float64)
+        now = torch.as_tensor(obs.ctrl, dtype=torch.float64)
+        obj_t = torch.as_tensor(obs.object_points, dtype=torch.float64)
         mean = None
         if cfg.warm_start and self.plan is not None:
             mean = MPPI.shift(self.plan, cfg.execute)

@@ -15,6 +15,7 @@ import torch
 
 from xembody.embodiments.hand import MjcfHand
 from xembody.embodiments.mount import compile_spec
+from xembody.observation import Observation
 from xembody.sim.objects import SceneObject
 
 TABLE_GEOM = "table"
@@ -140,6 +141,10 @@ class Scene:
     def object_points(self) -> np.ndarray:
         """Object particles, (No, 3)."""
         return self.obj.points(self.data)
+
+    def observe(self) -> Observation:
+        """What a robot would report: targets in force, object particles, hand particles, joint positions."""
+        return Observation(self.ctrl(), self.object_points(), self.hand_points(), self.qpos())
 
     def in_contact(self) -> bool:
         """Whether any hand geom touches the object (a rigid geom or the flex)."""

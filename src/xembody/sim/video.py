@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import mujoco
 import numpy as np
 
+from xembody.io import atomic_path
 from xembody.sim.scene import Scene
 
 MARKER_RADIUS = 0.003  # m
@@ -50,22 +50,25 @@ def write_video(frames: list[np.ndarray], path: Path, fps: float) -> Path:
     """Write frames as .gif (Pillow) or .mp4 (imageio-ffmpeg), atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    if path.suffix == ".gif":
+    if path.suffix not in (".gif", ".mp4"):
+        raise ValueError(f"{path}: video must end in .gif or .mp4")
+    with atomic_path(path) as tmp:
+        _write_frames(frames, tmp, fps)
+    return path
+
+
+def _write_frames(frames: list[np.ndarray], tmp: Path, fps: float) -> None:
+    if tmp.suffix == ".gif":
         from PIL import Image
 
         images = [Image.fromarray(f) for f in frames]
         images[0].save(tmp, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
-    elif path.suffix == ".mp4":
+    else:
         import imageio.v2 as imageio
 
         with imageio.get_writer(tmp, fps=fps, codec="libx264", quality=7, macro_block_size=8) as w:
             for f in frames:
                 w.append_data(f)
-    else:
-        raise ValueError(f"{path}: video must end in .gif or .mp4")
-    os.replace(tmp, path)
-    return path
 
 
 def contact_sheet(frames: list[np.ndarray], cols: int = 6, every: int = 1) -> np.ndarray:

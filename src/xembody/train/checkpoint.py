@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from xembody.errors import XembodyError
+from xembody.io import atomic_write
 from xembody.model import MODELS, WorldModel
 
 CHECKPOINT = "checkpoint.pt"  # everything needed to resume training
@@ -16,9 +16,7 @@ MODEL = "model.pt"  # the model alone, for evaluation and planning
 
 
 def save(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
 
 
 def model_payload(model: WorldModel, step: int, hands: list[str] | None = None) -> dict:
@@ -32,9 +30,9 @@ def model_payload(model: WorldModel, step: int, hands: list[str] | None = None) 
     }
 
 
-def load_model(run: str | Path) -> tuple[WorldModel, dict]:
+def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[WorldModel, dict]:
     """The trained model of a run directory, a model.pt file or a shipped checkpoint's name (e.g.
-    `box-5hands`, see `xembody.checkpoints`), in eval mode, and its payload."""
+    `box-5hands`, see `xembody.checkpoints`), in eval mode on `device`, and its payload."""
     from xembody.checkpoints import SHIPPED
 
     path = SHIPPED.get(str(run), Path(run))
@@ -48,12 +46,12 @@ def load_model(run: str | Path) -> tuple[WorldModel, dict]:
         model.load_state_dict(payload["state"])
     except Exception as e:  # torch raises many kinds for truncated or foreign files
         raise XembodyError(f"{path}: not a loadable xembody model ({type(e).__name__}: {e})") from None
-    return model.eval(), payload
+    return model.eval().to(device), payload
 
 
-def load_checkpoint(path: Path) -> dict:
+def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> dict:
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location=device, weights_only=False)
     except Exception as e:
         raise XembodyError(
             f"{path}: unreadable checkpoint ({type(e).__name__}: {e}); delete it to restart"

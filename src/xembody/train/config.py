@@ -56,6 +56,8 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     """Torch CPU threads (0: all cores)."""
+    device: str = "cpu"
+    """Where the model trains: cpu, cuda, cuda:1, ... (batches are moved there)."""
 
     @property
     def human_share(self) -> float | None:

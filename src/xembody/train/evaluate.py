@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +9,12 @@ import numpy as np
 import torch
 
 from xembody.data.dataset import EpisodeWindows, collate
+from xembody.geometry import chamfer, exact_emd, mse
+from xembody.io import atomic_write_json
 from xembody.stats import grouped_ci
 from xembody.train.checkpoint import load_model
 from xembody.train.config import names
 from xembody.train.loop import predict
-from xembody.train.losses import chamfer, exact_emd, mse
 from xembody.train.plots import prediction_plot
 
 
@@ -38,8 +37,36 @@ class EvalConfig:
     """Where to write eval-<hands>.json and .png (default: the run directory)."""
 
 
+@dataclass(frozen=True)
+class EvalResult:
+    """Prediction errors of a model on episodes. MSE in m^2 per particle, distances in m; `*_ci95`: the
+    half-width of the 95% t interval over episodes; `zero_motion_*`: the baseline that predicts no motion."""
+
+    model: str
+    model_name: str
+    trained_steps: int
+    hands: str
+    windows: int
+    episodes: int
+    horizon: int
+    mse_1step: float
+    mse_rollout: list[float]  # per step of the horizon
+    mse_rollout_last: float
+    mse_rollout_last_ci95: float
+    mean_distance_last: float
+    chamfer_last: float
+    chamfer_last_ci95: float
+    emd_last: float
+    emd_last_ci95: float
+    zero_motion_mse_1step: float
+    zero_motion_mse_rollout_last: float
+    json: Path
+    plot: Path
+
+
 @torch.no_grad()
-def evaluate(cfg: EvalConfig) -> dict:
+def evaluate(cfg: EvalConfig) -> EvalResult:
+    """Evaluate `cfg.model` on `cfg.data`; writes eval-<hands>.json and .png, returns the result."""
     model, payload = load_model(cfg.model)
     hands = names(cfg.hands) or None
     ds = EpisodeWindows(cfg.data, cfg.horizon, hands)
@@ -49,9 +76,9 @@ def evaluate(cfg: EvalConfig) -> dict:
     for chunk in np.array_split(windows, max(1, -(-len(windows) // cfg.batch_size))):
         b = collate([ds[int(i)] for i in chunk])
         pred, _ = predict(model.rollout, b)
-        true, m = b["object"][:, 1:], b["object_mask"]
+        true, m = b.object[:, 1:], b.object_mask
         one.append(mse(pred[:, 0], true[:, 0], m).item() * len(chunk))
-        start = b["object"][:, 0]  # the baseline that predicts no motion at all
+        start = b.object[:, 0]  # the baseline that predicts no motion at all
         still.append(
             [mse(start, true[:, 0], m).item() * len(chunk), mse(start, true[:, -1], m).item() * len(chunk)]
         )
@@ -63,45 +90,40 @@ def evaluate(cfg: EvalConfig) -> dict:
             emd.append(exact_emd(p[mm].numpy(), t[mm].numpy()))
         if first is None:
             first = (
-                b["hand"][0].numpy(),
-                b["object"][0].numpy(),
-                torch.cat([b["object"][:1, 0:1], pred[:1]], 1)[0],
+                b.hand[0].numpy(),
+                b.object[0].numpy(),
+                torch.cat([b.object[:1, 0:1], pred[:1]], 1)[0],
             )
     n = len(windows)
     episodes = ds.episode_of(windows)
-    result = {
-        "model": str(cfg.model),
-        "model_name": payload["name"],
-        "trained_steps": payload["step"],
-        "hands": hands or "all",
-        "windows": n,
-        "horizon": cfg.horizon,
-        "mse_1step": sum(one) / n,
-        "mse_rollout": (np.sum(per_step, 0) / n).tolist(),
-        "mse_rollout_last": float(np.sum(per_step, 0)[-1] / n),
-        "mean_distance_last": sum(dist) / n,
-        "chamfer_last": float(np.mean(cd)),
-        "emd_last": float(np.mean(emd)),
-        **{
-            f"{k}_ci95": grouped_ci(v, episodes)[1]
-            for k, v in (("mse_rollout_last", last), ("chamfer_last", cd), ("emd_last", emd))
-        },
-        "episodes": len(set(episodes.tolist())),
-        "zero_motion_mse_1step": float(np.sum(still, 0)[0] / n),
-        "zero_motion_mse_rollout_last": float(np.sum(still, 0)[1] / n),
-        "units": "MSE in m^2 per particle; distances in m; *_ci95: 95% t interval half-width over episodes",
-    }
     out = Path(cfg.out or (cfg.model if Path(cfg.model).is_dir() else Path(cfg.model).parent))
     out.mkdir(parents=True, exist_ok=True)
     stem = f"eval-{cfg.hands.replace(',', '+') or 'all'}"
-    tmp = out / f".{stem}.json.tmp"
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, out / f"{stem}.json")
-    hand, true, pred = first
-    prediction_plot(
-        hand, true, pred.numpy(), out / f"{stem}.png", f"{payload['name']}: {cfg.horizon}-step rollout"
+    result = EvalResult(
+        model=str(cfg.model),
+        model_name=payload["name"],
+        trained_steps=payload["step"],
+        hands=",".join(hands) if hands else "all",
+        windows=n,
+        episodes=len(set(episodes.tolist())),
+        horizon=cfg.horizon,
+        mse_1step=sum(one) / n,
+        mse_rollout=(np.sum(per_step, 0) / n).tolist(),
+        mse_rollout_last=float(np.sum(per_step, 0)[-1] / n),
+        mse_rollout_last_ci95=grouped_ci(last, episodes)[1],
+        mean_distance_last=sum(dist) / n,
+        chamfer_last=float(np.mean(cd)),
+        chamfer_last_ci95=grouped_ci(cd, episodes)[1],
+        emd_last=float(np.mean(emd)),
+        emd_last_ci95=grouped_ci(emd, episodes)[1],
+        zero_motion_mse_1step=float(np.sum(still, 0)[0] / n),
+        zero_motion_mse_rollout_last=float(np.sum(still, 0)[1] / n),
+        json=out / f"{stem}.json",
+        plot=out / f"{stem}.png",
     )
-    result["json"], result["plot"] = str(out / f"{stem}.json"), str(out / f"{stem}.png")
+    atomic_write_json(result.json, result)
+    hand, true, pred = first
+    prediction_plot(hand, true, pred.numpy(), result.plot, f"{payload['name']}: {cfg.horizon}-step rollout")
     return result
 
 

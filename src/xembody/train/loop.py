@@ -8,6 +8,7 @@ batch and DistributedDataParallel averages the gradients (gloo on CPU); rank 0 w
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import time
@@ -17,12 +18,14 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from xembody.data.dataset import EpisodeWindows, collate
+from xembody.data.dataset import EpisodeWindows, WindowBatch, collate
 from xembody.errors import XembodyError
+from xembody.geometry import chamfer, mse, sinkhorn_emd
+from xembody.io import atomic_write_text
 from xembody.model import WorldModel
+from xembody.resume import check_same_settings
 from xembody.train import checkpoint as ckpt
 from xembody.train.config import TrainConfig
-from xembody.train.losses import chamfer, mse, sinkhorn_emd
 
 VAL_EVERY_EPISODE = 10  # every 10th episode is for validation
 
@@ -38,33 +41,35 @@ class Unroll(torch.nn.Module):
         return self.model.rollout(*args, **kwargs)
 
 
-def predict(rollout, batch: dict, start: torch.Tensor | None = None, obj_true: torch.Tensor | None = None):
+def predict(
+    rollout, batch: WindowBatch, start: torch.Tensor | None = None, obj_true: torch.Tensor | None = None
+):
     """Unroll `rollout` (a model's, or a DDP-wrapped `Unroll`) over a collated batch's hand motion from
     `start` (default: its first object frame). Returns predicted objects (B, H, No, 3) and aux losses."""
     b = batch
-    start = b["object"][:, 0] if start is None else start
-    return rollout(
-        b["hand"], start, b["hand_mask"], b["object_mask"], b["rigid"], obj_true=obj_true, qpos=b.get("qpos")
-    )
+    start = b.object[:, 0] if start is None else start
+    return rollout(b.hand, start, b.hand_mask, b.object_mask, b.rigid, obj_true=obj_true, qpos=b.qpos)
 
 
 def unroll_loss(
-    model: WorldModel, batch: dict, cfg: TrainConfig, noise: torch.Generator | None = None, unroll=None
+    model: WorldModel, batch: WindowBatch, cfg: TrainConfig, noise: torch.Generator | None = None, unroll=None
 ):
     """Loss of an H-step unroll on a collated batch; returns (loss, {name: value}).
 
     `unroll`: what runs the rollout (a DDP-wrapped `Unroll` in distributed training); default the model's.
     """
-    obj, om = batch["object"], batch["object_mask"]
+    obj, om = batch.object, batch.object_mask
     start = obj[:, 0]
-    if cfg.noise_std > 0 and noise is not None:
-        start = start + cfg.noise_std * torch.randn(start.shape, generator=noise)
+    if cfg.noise_std > 0 and noise is not None:  # drawn on the CPU: the same noise on any device
+        start = start + cfg.noise_std * torch.randn(start.shape, generator=noise).to(start.device)
     pred, aux = predict(unroll or model.rollout, batch, start, obj_true=obj[:, 1:])
     true = obj[:, 1:]
     m = om[:, None].expand(-1, pred.shape[1], -1)
     # MSE where particles correspond (simulation); Chamfer + EMD where they do not (human tracks).
-    pointwise = batch["corresponds"] if cfg.loss == "mse" else torch.zeros(len(obj), dtype=torch.bool)
-    task = torch.zeros(())
+    pointwise = batch.corresponds
+    if cfg.loss != "mse":
+        pointwise = torch.zeros(len(obj), dtype=torch.bool, device=obj.device)
+    task = obj.new_zeros(())
     if pointwise.any():  # in units of (1 cm)^2: O(1) numbers
         sq = mse(pred[pointwise], true[pointwise], m[pointwise]) / model.cfg.output_scale**2
         task = task + sq * pointwise.float().mean()
@@ -75,19 +80,19 @@ def unroll_loss(
         emd = sinkhorn_emd(flat(pred), flat(true), mm, mm).mean()
         task = task + (0.5 * cd + 0.5 * emd) / model.cfg.output_scale * (~pointwise).float().mean()
     parts = {"task": task.detach(), **{k: v.detach() for k, v in aux.items()}}
-    return task + sum(aux.values(), torch.zeros(())), parts
+    return task + sum(aux.values(), obj.new_zeros(())), parts
 
 
 @torch.no_grad()
-def validate(model: WorldModel, batches: list[dict]) -> dict[str, float]:
+def validate(model: WorldModel, batches: list[WindowBatch]) -> dict[str, float]:
     """One-step and H-step rollout MSE (m^2) on fixed validation batches."""
     model.eval()
     one, last = [], []
     for b in batches:
         pred, _ = predict(model.rollout, b)
-        m = b["object_mask"]
-        one.append(mse(pred[:, 0], b["object"][:, 1], m).item())
-        last.append(mse(pred[:, -1], b["object"][:, -1], m).item())
+        m = b.object_mask
+        one.append(mse(pred[:, 0], b.object[:, 1], m).item())
+        last.append(mse(pred[:, -1], b.object[:, -1], m).item())
     model.train()
     return {"val_mse_1": float(np.mean(one)), "val_mse_h": float(np.mean(last))}
 
@@ -141,13 +146,20 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
         hands |= set(init.get("hands", []))
     else:
         model = cfg.build_model(dof=ds.qpos[0].shape[-1] if ds.qpos[0] is not None else 0)
+    device = torch.device(cfg.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise XembodyError(f"--device {cfg.device}: no CUDA device here")
+    model.to(device)
+    val_batches = [b.to(device) for b in val_batches]
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     rows, step = [], 0
     cfg.out.mkdir(parents=True, exist_ok=True)
     resume = cfg.out / ckpt.CHECKPOINT
+    check_same_settings(
+        cfg.out, cfg, ignore=("steps", "val_every", "ckpt_every", "threads", "device", "out"), what="trained"
+    )
     if resume.is_file():
-        state = ckpt.load_checkpoint(resume)
-        _check_resumable(state["config"], cfg, resume)
+        state = ckpt.load_checkpoint(resume, device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optim"])
         step, rows = state["step"], state["metrics"]
@@ -159,7 +171,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
     while step < cfg.steps:
         gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
         pick = draw(train_idx, human, cfg, gen)
-        batch = collate([ds[int(i)] for i in np.array_split(pick, world)[rank]])
+        batch = collate([ds[int(i)] for i in np.array_split(pick, world)[rank]]).to(device)
         for g in opt.param_groups:
             g["lr"] = cfg.lr_final + 0.5 * (cfg.lr - cfg.lr_final) * (
                 1 + math.cos(math.pi * step / cfg.steps)
@@ -210,24 +222,12 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def _check_resumable(saved: dict, cfg: TrainConfig, path) -> None:
-    now = cfg.to_dict()
-    diff = [
-        k
-        for k in now
-        if k not in ("steps", "val_every", "ckpt_every", "threads") and k in saved and saved[k] != now[k]
-    ]
-    if diff:
-        raise XembodyError(f"{path}: was trained with other settings ({', '.join(diff)}); use another --out")
-
-
 def _write_metrics(cfg: TrainConfig, rows: list[dict]) -> None:
-    tmp = cfg.out / ".metrics.csv.tmp"
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, cfg.out / "metrics.csv")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write_text(cfg.out / "metrics.csv", buf.getvalue())
     from xembody.train.plots import loss_curve
 
     loss_curve(rows, cfg.out / "loss.png", title=f"{cfg.model} on {cfg.hands or 'all hands'}")

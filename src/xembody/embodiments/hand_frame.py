@@ -1,4 +1,4 @@
-"""What a policy needs to know about any hand, found from its kinematics alone (no per-hand tables).
+"""The geometry of any hand that motion primitives need, found from its kinematics alone (no per-hand tables).
 
 * Which end of each actuator's range closes the hand: the end where the particles gather tighter.
 * A palm-down orientation: fingers horizontal, and closing the fingers moves them down. For grippers whose
@@ -15,51 +15,7 @@ import numpy as np
 import torch
 
 from xembody.embodiments.hand import MjcfHand
-
-
-def euler_xyz(rot: np.ndarray) -> np.ndarray:
-    """Wrist hinge angles (rx, ry, rz) with R = Rx(rx) Ry(ry) Rz(rz), the order of the wrist joints."""
-    ry = np.arcsin(np.clip(rot[0, 2], -1.0, 1.0))
-    rx = np.arctan2(-rot[1, 2], rot[2, 2])
-    rz = np.arctan2(-rot[0, 1], rot[0, 0])
-    return np.array([rx, ry, rz])
-
-
-def nearest_euler(angles: np.ndarray, near: np.ndarray, limit: float = 2 * np.pi) -> np.ndarray:
-    """The wrist angles (rx, ry, rz) nearest `near` that give the same rotation as `angles`.
-
-    Each rotation has two Euler triples, and each angle may add whole turns; of those within +-`limit`
-    (the wrist joints' range) the one needing the smallest largest joint motion is returned.
-    """
-    rx, ry, rz = angles
-    forms = np.array([[rx, ry, rz], [rx + np.pi, np.pi - ry, rz + np.pi]])
-    turns = 2 * np.pi * np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1])).reshape(3, -1).T
-    cands = (forms[:, None, :] + turns[None]).reshape(-1, 3)
-    cands = cands[(np.abs(cands) <= limit + 1e-9).all(1)]
-    return cands[np.argmin(np.abs(cands - near).max(1))]
-
-
-def rot_z(a: float) -> np.ndarray:
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-
-
-def rot_y(a: float) -> np.ndarray:
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
-
-
-def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation taking unit vector a to unit vector b, (3, 3)."""
-    v, c = np.cross(a, b), float(np.dot(a, b))
-    if np.linalg.norm(v) < 1e-9:
-        if c > 0:
-            return np.eye(3)
-        perp = np.cross(a, np.eye(3)[np.argmin(np.abs(a))])
-        perp /= np.linalg.norm(perp)
-        return 2 * np.outer(perp, perp) - np.eye(3)
-    k = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
-    return np.eye(3) + k + k @ k / (1 + c)
+from xembody.geometry import euler_xyz, rotation_between
 
 
 @dataclass(frozen=True)

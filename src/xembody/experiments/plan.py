@@ -1,0 +1,272 @@
+"""`xembody plan`: closed-loop planning episodes in MuJoCo with a trained model (or MuJoCo as the oracle),
+a video per episode with the goal drawn, and a JSON summary. Episodes already done are kept on re-runs.
+
+The planner sees only observations (`xembody.sim.closed_loop` makes them from the scene each cycle); this
+module builds the pieces from names: the scene, the dynamics, the goal, the planner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from xembody.embodiments import hand_frame, load_hand
+from xembody.embodiments.hand import MjcfHand
+from xembody.errors import XembodyError
+from xembody.explore import context, episode_rng, run_episode
+from xembody.goals import Goal, GoalErrors, check_pose_goal, load_goal_points
+from xembody.io import atomic_write_json
+from xembody.planning import MPC, PLANNERS, Dynamics, LearnedDynamics, PrimitiveConfig, PrimitivePlanner
+from xembody.primitives import PrimitiveContext, hover_ctrl
+from xembody.resume import check_same_settings
+from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
+from xembody.sim.goals import box_goal
+from xembody.sim.objects import RigidObject
+from xembody.sim.oracle import MujocoDynamics
+from xembody.sim.scene import Scene
+from xembody.sim.tasks import make_scene
+from xembody.stats import proportion_ci
+
+ORACLE = "mujoco"  # --model value that plans with MuJoCo itself
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Plan in closed loop with a hand (typically one the model never saw) toward a goal, in MuJoCo."""
+
+    model: str
+    """Run directory (or model.pt) made by `xembody train`, a shipped checkpoint (box-5hands), or `mujoco`
+    to plan with MuJoCo itself (the oracle)."""
+    hand: str
+    """Registered hand name or MJCF path."""
+    task: str = "box"
+    """box (turn a box to a goal yaw) or plasticine (press it into a goal shape)."""
+    planner: str = "ours"
+    """ours (contact primitives as proposals), mppi (fast MPPI), or paper (MPPI 500 x 4 x 10)."""
+    goal_yaw: float = 45.0
+    """Box: turn from the start pose, degrees, in (-180, 180]."""
+    goal_shift: tuple[float, float] = (0.0, 0.0)
+    """Box: move from the start position, m."""
+    goal_points: Path | None = None
+    """Plasticine: a goal cloud (No, 3) as .npy; default: made by --goal-hand pressing the same block."""
+    goal_hand: str = "allegro"
+    """Plasticine: the hand whose press sequence makes a reachable goal shape."""
+    goal_frames: int = 30
+    """Plasticine: frames of that press sequence."""
+    episodes: int = 5
+    max_updates: int = 30
+    """Planner updates per episode (each executes a primitive, or `execute` MPPI steps)."""
+    candidates: int = 64
+    """Primitives sampled per update (planner ours)."""
+    gate_points: int = 400
+    """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
+    device: str = "cpu"
+    """Where the world model runs: cpu, cuda, cuda:1, ... (the hand's kinematics stay on the CPU)."""
+    seed: int = 0
+    video: str = "mp4"
+    """mp4, gif, or none."""
+    out: Path = Path("runs/plan")
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One planning episode, as written to episodes/NNN.json."""
+
+    episode: int
+    success: bool
+    updates: int
+    steps: int
+    final: GoalErrors
+    start: GoalErrors
+    seconds_per_update: float
+    unstable: str | None
+    video: str | None
+    trace: list[GoalErrors] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, d: dict, where: Path) -> EpisodeResult:
+        if "final" not in d:
+            raise XembodyError(f"{where}: written by an older xembody; plan into another --out")
+        d = dict(d)
+        d["final"], d["start"] = GoalErrors(**d["final"]), GoalErrors(**d["start"])
+        d["trace"] = [GoalErrors(**e) for e in d.get("trace", [])]
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A planning run: success, final errors (means over episodes), time per update, every episode."""
+
+    config: PlanConfig
+    hand: str
+    dynamics: str  # "learned" or "mujoco (oracle)"
+    episodes: int
+    successes: int
+    success_rate: float
+    success_ci95: tuple[float, float]  # Wilson interval
+    final_shape_error_mean: float
+    final_yaw_error_deg_mean: float | None  # rigid goals
+    final_position_error_m_mean: float | None
+    seconds_per_update_mean: float
+    updates_mean: float
+    unstable: int
+    per_episode: list[EpisodeResult]
+
+
+def make_planner(
+    cfg: PlanConfig, dyn: Dynamics, ctx: PrimitiveContext, rigid: bool, goal: Goal, i: int
+) -> Planner:
+    """Episode i's planner. Rigid goals are the object's own particles: corresponding-particle cost."""
+    shape, seed = ("particles" if rigid else "chamfer_emd"), cfg.seed * 100_003 + i
+    if cfg.planner == "ours":
+        pc = PrimitiveConfig(
+            kind="push" if rigid else "press", candidates=cfg.candidates, shape=shape, seed=seed
+        )
+        return PrimitivePlanner(pc, dyn, ctx, goal.points)
+    pc = PLANNERS[cfg.planner]
+    pc = replace(pc, mppi=replace(pc.mppi, seed=seed), cost=replace(pc.cost, shape=shape))
+    if isinstance(dyn, MujocoDynamics):  # no gradients through the simulator
+        pc = replace(pc, grad_steps=0)
+    return MPC(pc, dyn, ctx.hand, goal.points, ctx.limits)
+
+
+def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
+    if cfg.model == ORACLE:
+        return MujocoDynamics(scene)
+    from xembody.train.checkpoint import load_model
+
+    model, _ = load_model(cfg.model, device=cfg.device)
+    gate = dense_hand(cfg.hand, cfg.gate_points) if cfg.gate_points else None
+    return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
+
+
+def dense_hand(hand: str, n: int) -> MjcfHand:
+    """The hand with n particles; hands with few links (a 3-link gripper) sample more candidates per link."""
+    try:
+        return load_hand(hand, n_points=n)
+    except XembodyError as e:
+        if "candidate surface points" not in str(e):
+            raise
+        return load_hand(hand, n_points=n, per_link=n)
+
+
+def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
+    """The goal of episode i, from the scene's start state."""
+    if isinstance(scene.obj, RigidObject):
+        return box_goal(scene, cfg.goal_yaw, cfg.goal_shift)
+    n = len(scene.object_points())
+    if cfg.goal_points is not None:
+        return load_goal_points(cfg.goal_points, n)
+    return Goal(press_goal(cfg, i))
+
+
+def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
+    """A reachable plasticine goal: where `goal_hand`'s exploration presses leave the same block."""
+    other = make_scene(cfg.goal_hand, cfg.task, seed=0)
+    ep = run_episode(other, hand_frame(other.hand), "press", cfg.goal_frames, episode_rng(cfg.seed, i))
+    return ep.arrays["object_points"][-1].astype(np.float64)
+
+
+def check(cfg: PlanConfig) -> None:
+    """Reject bad settings before any episode starts."""
+    if cfg.video not in ("mp4", "gif", "none"):
+        raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
+    if cfg.planner != "ours" and cfg.planner not in PLANNERS:
+        raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
+    if cfg.episodes < 1 or cfg.max_updates < 1 or cfg.candidates < 1:
+        raise XembodyError("--episodes, --max-updates and --candidates must be positive")
+    check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
+    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
+        raise XembodyError(f"--device {cfg.device}: no CUDA device here")
+
+
+def plan(cfg: PlanConfig) -> PlanSummary:
+    """Run (or resume) `cfg.episodes` planning episodes; returns the summary (also in summary.json)."""
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    check(cfg)
+    scene = make_scene(cfg.hand, cfg.task, seed=0)  # seed 0: the particle layout of the training data
+    ctx = context(scene, hand_frame(scene.hand))
+    dyn = make_dynamics(cfg, scene)
+    done = cfg.out / "episodes"
+    done.mkdir(parents=True, exist_ok=True)
+    check_same_settings(cfg.out, cfg, ignore=("episodes", "out", "device"), what="planned")
+    results = []
+    for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):
+        path = done / f"{i:03d}.json"
+        if path.exists():
+            results.append(EpisodeResult.from_json(json.loads(path.read_text()), path))
+            continue
+        scene.reset(episode_rng(cfg.seed, i))
+        scene.set_hand(hover_ctrl(ctx, scene.observe()))
+        goal = make_goal(cfg, scene, i)
+        planner = make_planner(cfg, dyn, ctx, isinstance(scene.obj, RigidObject), goal, i)
+        ep, video = _episode(cfg, scene, planner, goal, i)
+        row = EpisodeResult(
+            i,
+            ep.success,
+            ep.updates,
+            ep.steps,
+            ep.errors,
+            ep.start,
+            float(np.mean(ep.seconds_per_update)) if ep.seconds_per_update else 0.0,
+            ep.unstable,
+            video,
+            ep.trace,
+        )
+        atomic_write_json(path, row)
+        results.append(row)
+    summary = summarize(cfg, scene.hand.name, results)
+    atomic_write_json(cfg.out / "summary.json", summary)
+    return summary
+
+
+def _episode(
+    cfg: PlanConfig, scene: Scene, planner: Planner, goal: Goal, i: int
+) -> tuple[PlanEpisode, str | None]:
+    """Run episode i, saving its particle trajectories (for `xembody view`) and its video."""
+    cam = None
+    if cfg.video != "none":
+        from xembody.sim.video import SceneCamera
+
+        cam = SceneCamera(scene)
+    rec = Recorder(cam, goal)
+    try:
+        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec)
+        rec.save(cfg.out / f"episode-{i:03d}.npz", goal)
+        if cam is None:
+            return ep, None
+        from xembody.sim.video import write_video
+
+        return ep, str(write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10))
+    finally:
+        if cam is not None:
+            cam.close()
+
+
+def summarize(cfg: PlanConfig, hand: str, rows: list[EpisodeResult]) -> PlanSummary:
+    def mean(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else float(np.mean(values))
+
+    wins = sum(r.success for r in rows)
+    return PlanSummary(
+        config=cfg,
+        hand=hand,
+        dynamics="mujoco (oracle)" if cfg.model == ORACLE else "learned",
+        episodes=len(rows),
+        successes=wins,
+        success_rate=wins / len(rows),
+        success_ci95=proportion_ci(wins, len(rows)),
+        final_shape_error_mean=float(np.mean([r.final.shape_error for r in rows])),
+        final_yaw_error_deg_mean=mean([r.final.yaw_error_deg for r in rows]),
+        final_position_error_m_mean=mean([r.final.position_error_m for r in rows]),
+        seconds_per_update_mean=float(np.mean([r.seconds_per_update for r in rows])),
+        updates_mean=float(np.mean([r.updates for r in rows])),
+        unstable=sum(r.unstable is not None for r in rows),
+        per_episode=[replace(r, trace=[]) for r in rows],
+    )

@@ -1,0 +1,34 @@
+"""Motion primitives shared by exploration and planning: parameters -> actuator-target sequences.
+
+A primitive is a frozen dataclass of parameters with `targets(ctx, obs, current)`, computed from the hand's
+geometry (`PrimitiveContext`: its `HandFrame`, step limits, the object's nominal size) and an
+`Observation` of the object. Exploration draws parameters at random and executes them; planners draw or
+optimise them and score each candidate's targets with a world model. The same draw gives the same targets
+in both (tests check it).
+
+* `Push` (rigid objects): approach beside the object with the palm down, then a straight push.
+* `Press` (plasticine): the paper's PalmPress, FingersPinch and ThumbPinch.
+"""
+
+from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctrl
+from xembody.primitives.motion import StepLimits, straight
+from xembody.primitives.plan import PrimitivePlan
+from xembody.primitives.press import PRESS_KINDS, Press, sample_press
+from xembody.primitives.push import EXPLORE_PUSH, PLAN_PUSH, Push, PushRanges, sample_push
+
+__all__ = [
+    "EXPLORE_PUSH",
+    "PLAN_PUSH",
+    "PRESS_KINDS",
+    "ObjectExtent",
+    "PrimitiveContext",
+    "PrimitivePlan",
+    "Press",
+    "Push",
+    "PushRanges",
+    "StepLimits",
+    "hover_ctrl",
+    "sample_press",
+    "sample_push",
+    "straight",
+]

@@ -1,0 +1,42 @@
+"""Straight moves between actuator targets under per-step limits, so every motion is smooth for any hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from xembody.embodiments.hand_frame import HandFrame
+from xembody.geometry import nearest_euler
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """Largest change of a target in one control step."""
+
+    translation: float = 0.015  # m (0.15 m/s at 10 Hz)
+    transit: float = 0.03  # m, moving in free space between contacts
+    rotation: float = 0.2  # rad
+    closure: float = 0.15  # fraction of each actuator's range
+
+
+def straight(
+    a: np.ndarray, b: np.ndarray, frame: HandFrame, limits: StepLimits, transit: bool = False
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The targets (n_ctrl,) of a straight move from a to b in as few steps as the limits allow (b
+    included), and b as reached.
+
+    `transit` moves (no contact intended) may translate faster and turn twice as fast. The wrist angles
+    of b are taken in whichever of their two equivalent forms is nearer a."""
+    span = np.maximum(np.abs(frame.closed_ctrl - frame.open_ctrl), 1e-9)
+    b = b.copy()
+    b[3:6] = nearest_euler(b[3:6], a[3:6])
+    d = b - a
+    steps = max(
+        np.abs(d[:3]).max() / (limits.transit if transit else limits.translation),
+        np.abs(d[3:6]).max() / (limits.rotation * (2.0 if transit else 1.0)),
+        (np.abs(d[6:]) / span[6:]).max(initial=0.0) / limits.closure,
+        1.0,
+    )
+    n = int(np.ceil(steps - 1e-9))
+    return [a + d * (i / n) for i in range(1, n + 1)], b

@@ -1,0 +1,100 @@
+"""The paper's plasticine primitives, done by any hand: PalmPress (the open hand pressed down),
+FingersPinch (fingertips lowered into the clay, then every finger closes) and ThumbPinch (a random half of
+the actuators closes, so a thumb often opposes some fingers).
+
+Each hovers over a spot, presses to a depth, squeezes (pinches), kneads (the wrist slides a few millimetres
+twice while pressed), opens in the clay and lifts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from xembody.geometry import lowest_patch
+from xembody.observation import Observation
+from xembody.primitives.context import PrimitiveContext, next_yaw
+from xembody.primitives.motion import straight
+from xembody.primitives.plan import PrimitivePlan
+
+PRESS_KINDS = ("palm_press", "fingers_pinch", "thumb_pinch")
+CLOSED = 0.8  # closure of the actuators that pinch
+
+
+@dataclass(frozen=True)
+class Press:
+    kind: str  # one of PRESS_KINDS
+    yaw: float  # rad, wrist turn about world z
+    pitch: float  # rad, fingers pitched down
+    closing: np.ndarray  # (n_ctrl,) bool: the actuators that close in the squeeze
+    spot: np.ndarray  # (2,) m, where the hand's lowest patch lands, from the object's centre
+    depth: float  # m below the object's top
+    slides: np.ndarray  # (2, 2) m, the kneading slides of the wrist while pressed
+
+    @property
+    def open(self) -> float:
+        """Closure of every actuator before the squeeze: a palm presses flat, fingers slightly curled."""
+        return 0.0 if self.kind == "palm_press" else 0.1
+
+    def waypoints(self, ctx: PrimitiveContext, obs: Observation) -> list[np.ndarray]:
+        """Targets to pass through, each reached by a straight move: hover, press, hold, squeeze, two
+        slides, open in the clay, lift."""
+        rot = ctx.orientation(self.yaw, self.pitch)
+        n = ctx.hand.n_ctrl
+        open_c = np.full(n, self.open)
+        closed = np.where(self.closing, CLOSED, open_c)
+        rel = ctx.relative(rot, open_c)
+        low = lowest_patch(rel)
+        xy, top = obs.object_centre[:2] + self.spot - low[:, :2].mean(0), obs.object_top
+        z_hover = top + 0.004 - rel[:, 2].min()
+        press = ctx.targets(rot, open_c, np.array([*xy, top - self.depth - rel[:, 2].min()]))
+        hover = ctx.targets(rot, open_c, np.array([*xy, z_hover]))
+        # Closing curls the fingertips up and back: lower the wrist so they stay in the clay.
+        rel_closed = ctx.relative(rot, closed)
+        squeeze = ctx.targets(rot, closed, np.array([*xy, top - self.depth - rel_closed[:, 2].min()]))
+        lift = ctx.targets(rot, open_c, np.array([*xy, z_hover]))
+        slides = [squeeze.copy() for _ in range(2)]
+        for s, d in zip(slides, self.slides, strict=True):
+            s[:2] += d
+        return [hover, press, press, squeeze, *slides, press, lift]  # repeats hold a pose
+
+    def targets(
+        self, ctx: PrimitiveContext, obs: Observation, current: np.ndarray, lift: bool = True
+    ) -> PrimitivePlan:
+        """From targets `current`: (with `lift`) up just clear of the clay, then turn and move over the spot
+        (the approach), then the press itself (the contact)."""
+        approach = []
+        if lift:
+            up = current.copy()
+            up[2] += max(0.0, obs.object_top + 0.01 - obs.hand_points[:, 2].min())
+            approach, current = straight(current, up, ctx.frame, ctx.limits, transit=True)
+        contact = []
+        for i, w in enumerate(self.waypoints(ctx, obs)):
+            steps, current = straight(current, w, ctx.frame, ctx.limits, transit=i == 0)
+            (approach if i == 0 else contact).extend(steps)
+        return PrimitivePlan(approach, contact)
+
+
+def sample_press(
+    rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, yaw: float | None = None
+) -> Press:
+    """A random press at a random spot within half the object's radius of its centre, 8-20 mm deep.
+    `yaw`: the wrist yaw to turn a little from (None: a random one)."""
+    n = ctx.hand.n_ctrl
+    kind = PRESS_KINDS[rng.integers(len(PRESS_KINDS))]
+    yaw = next_yaw(rng, yaw)
+    # A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
+    pitch = rng.uniform(*((0.05, 0.25) if kind == "palm_press" else (0.4, 1.1)))
+    if kind == "fingers_pinch":
+        closing = np.ones(n, dtype=bool)
+    elif kind == "thumb_pinch":
+        closing = rng.random(n) < 0.5
+    else:
+        closing = np.zeros(n, dtype=bool)
+    r = ctx.extent.radius * 0.5 * np.sqrt(rng.random())
+    a = rng.uniform(-np.pi, np.pi)
+    depth = rng.uniform(0.008, 0.02)
+    slides = np.stack([rng.normal(0.0, 0.005, 2) for _ in range(2)])
+    spot = r * np.array([np.cos(a), np.sin(a)])
+    return Press(kind, yaw, float(pitch), closing, spot, float(depth), slides)
