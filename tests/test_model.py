@@ -354,3 +354,22 @@ def test_validation_holds_out_whole_episodes_even_in_small_datasets(data, tmp_pa
     ds = EpisodeWindows((small,), 5)
     train_idx, val_idx = split(ds)
     assert set(ds.episode_of(val_idx)) == {2} and set(ds.episode_of(train_idx)) == {0, 1}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_models_train_and_predict_on_a_gpu(data, tmp_path):
+    """--device cuda: training on the GPU; planning's dynamics return CPU tensors from a GPU model."""
+    from xembody.embodiments import load_hand
+    from xembody.planning import LearnedDynamics
+
+    train(
+        TrainConfig(data=(data,), out=tmp_path / "gpu", steps=2, val_every=1, device="cuda"), progress=False
+    )
+    model, _ = load_model(tmp_path / "gpu", device="cuda")
+    hand = load_hand("franka_hand")
+    dyn = LearnedDynamics(model, hand, rigid=True)
+    ctrl = torch.tensor(hand.default_ctrl, dtype=torch.float64).expand(4, 3, -1).clone()
+    obj = torch.zeros(100, 3, dtype=torch.float64)
+    with torch.no_grad():
+        out = dyn.rollout(ctrl, obj)
+    assert out.device.type == "cpu" and out.shape == (4, 2, 100, 3) and torch.isfinite(out).all()

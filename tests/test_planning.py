@@ -413,3 +413,14 @@ def test_plan_command_with_the_shipped_model_on_a_hand_it_never_saw(tmp_path, ca
     assert summary["dynamics"] == "learned" and summary["per_episode"][0]["updates"] == 1
     with np.load(out / "episode-000.npz") as z:
         assert np.isfinite(z["predicted"][1:]).all() and z["object"].shape[1:] == (100, 3)
+
+
+def test_the_python_planner_example_in_the_docs_runs():
+    """docs/planning.md's loop (observation in, targets out) runs as written, with the shipped model."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "planning.md").read_text()
+    block = text.split("A planner in Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(block, "docs/planning.md", "exec"), scope)
+    assert scope["update"].targets.shape[1] == scope["scene"].hand.n_ctrl and len(scope["update"].targets) > 2

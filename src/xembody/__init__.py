@@ -9,6 +9,7 @@ if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
 
 from xembody.embodiments import REGISTRY, Embodiment, load_hand
 from xembody.errors import XembodyError
+from xembody.observation import Observation
 
-__all__ = ["REGISTRY", "Embodiment", "XembodyError", "load_hand"]
+__all__ = ["REGISTRY", "Embodiment", "Observation", "XembodyError", "load_hand"]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
-"""`xembody <verb>`: the command-line interface. Each verb is one function; tyro parses its arguments into
-the library's own config dataclass, the library does the work, and the verb prints what came out."""
+"""`xembody <verb>`: the command-line interface. Each verb is one function (`verb_<name>`): tyro parses its
+arguments into the library's own config dataclass, the library does the work, the verb prints the result."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ class VideoArgs:
     """Output file: .gif or .mp4."""
 
 
-def hands(args: HandsArgs) -> None:
+def verb_hands(args: HandsArgs) -> None:
     if args.show:
         from xembody.embodiments import load_hand
         from xembody.render import show_hand
@@ -107,14 +107,14 @@ def hands(args: HandsArgs) -> None:
         print_table(rows)
 
 
-def demo(cfg: DemoConfig) -> int:
+def verb_demo(cfg: DemoConfig) -> int:
     from xembody.experiments.demo import demo as run
 
     resumable(run, cfg, f"what is done is kept in {cfg.out}: re-run to continue")
     return 0
 
 
-def collect(cfg: CollectConfig) -> int:
+def verb_collect(cfg: CollectConfig) -> int:
     from xembody.data.collect import collect_episodes
 
     r = resumable(collect_episodes, cfg, f"episodes written so far are kept in {cfg.out}: re-run to resume")
@@ -124,7 +124,7 @@ def collect(cfg: CollectConfig) -> int:
     return 0
 
 
-def data(args: DataArgs) -> int:
+def verb_data(args: DataArgs) -> int:
     from xembody.data import info, validate
 
     if isinstance(args.cmd, DataInfoArgs):
@@ -136,7 +136,7 @@ def data(args: DataArgs) -> int:
                 print(f"{key:>22}: {value}")
         return 0
     if isinstance(args.cmd, ImportConfig):
-        return import_recordings(args.cmd)
+        return verb_import_recordings(args.cmd)
     if isinstance(args.cmd, DataSimulateTracksArgs):
         from xembody.data.synthetic_tracks import SensorConfig, simulate_recordings
 
@@ -162,7 +162,7 @@ def resumable(run, cfg, resume: str):
         raise Interrupted(f"interrupted; {resume}") from None
 
 
-def import_recordings(cfg: ImportConfig) -> int:
+def verb_import_recordings(cfg: ImportConfig) -> int:
     from xembody.data.importer import import_recordings as run
 
     for f in run(cfg).files:
@@ -170,7 +170,7 @@ def import_recordings(cfg: ImportConfig) -> int:
     return 0
 
 
-def train(cfg: TrainConfig) -> int:
+def verb_train(cfg: TrainConfig) -> int:
     from xembody.train import train as run
 
     row = resumable(run, cfg, f"re-run the same command to resume from {cfg.out}/checkpoint.pt")
@@ -179,7 +179,7 @@ def train(cfg: TrainConfig) -> int:
     return 0
 
 
-def evaluate(cfg: EvalConfig) -> int:
+def verb_evaluate(cfg: EvalConfig) -> int:
     from xembody.io import to_jsonable
     from xembody.train.evaluate import evaluate as run
 
@@ -187,7 +187,7 @@ def evaluate(cfg: EvalConfig) -> int:
     return 0
 
 
-def plan(cfg: PlanConfig) -> int:
+def verb_plan(cfg: PlanConfig) -> int:
     from xembody.experiments.plan import plan as run
 
     s = resumable(run, cfg, f"finished episodes are kept in {cfg.out}: re-run to resume")
@@ -222,7 +222,7 @@ class ExperimentArgs:
     )
 
 
-def experiment(args: ExperimentArgs) -> int:
+def verb_experiment(args: ExperimentArgs) -> int:
     from xembody.experiments import EXPERIMENTS
 
     run, stem, columns = EXPERIMENTS[type(args.cmd)]
@@ -233,7 +233,7 @@ def experiment(args: ExperimentArgs) -> int:
     return 0
 
 
-def view(args: ViewArgs) -> int:
+def verb_view(args: ViewArgs) -> int:
     from xembody.view import view as run
 
     out = run(args)
@@ -242,7 +242,7 @@ def view(args: ViewArgs) -> int:
     return 0
 
 
-def video(args: VideoArgs) -> int:
+def verb_video(args: VideoArgs) -> int:
     from xembody.data.replay import render_episode
 
     print(render_episode(args.dataset, args.episode, args.out))
@@ -264,16 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = tyro.cli(verbs, args=argv, prog="xembody", config=(tyro.conf.OmitSubcommandPrefixes,))  # type: ignore[arg-type]
     handlers = {
-        HandsArgs: hands,
-        CollectConfig: collect,
-        DataArgs: data,
-        VideoArgs: video,
-        TrainConfig: train,
-        EvalConfig: evaluate,
-        PlanConfig: plan,
-        ViewArgs: view,
-        ExperimentArgs: experiment,
-        DemoConfig: demo,
+        HandsArgs: verb_hands,
+        CollectConfig: verb_collect,
+        DataArgs: verb_data,
+        VideoArgs: verb_video,
+        TrainConfig: verb_train,
+        EvalConfig: verb_evaluate,
+        PlanConfig: verb_plan,
+        ViewArgs: verb_view,
+        ExperimentArgs: verb_experiment,
+        DemoConfig: verb_demo,
     }
     try:
         return handlers[type(args)](args) or 0

@@ -20,12 +20,16 @@ import numpy as np
 
 
 @contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path (same folder, same suffix) to write; on success it replaces `path`.
+def atomic_path(path: str | Path, staging: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path (same suffix) to write; on success it replaces `path`.
 
-    On any exception the temporary file is removed and `path` is left as it was."""
+    The temporary file lies beside `path`, or in `staging` (a folder on the same file system, e.g. one that
+    readers never list). On any exception it is removed and `path` is left as it was."""
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    name = f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}"
+    if staging is not None:
+        staging.mkdir(parents=True, exist_ok=True)
+    tmp = (staging or path.parent) / name
     try:
         yield tmp
         os.replace(tmp, path)  # atomic on POSIX

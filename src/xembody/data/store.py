@@ -22,18 +22,16 @@ deterministically (no timestamps), so the same seed gives identical files.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
-import numpy as np
 
 from xembody.errors import XembodyError
 from xembody.explore.episode import Episode
-from xembody.io import atomic_write_text
+from xembody.io import atomic_path, atomic_write_text, to_jsonable
 from xembody.resume import DATASET_MARKER
 
 FORMAT = "xembody-episodes"
@@ -111,18 +109,14 @@ class EpisodeStore:
         final = self.path(name)
         if final.exists():
             raise XembodyError(f"{final}: episode already exists")
-        staging = self.root / STAGING / f"{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{SUFFIX}"
-        staging.parent.mkdir(exist_ok=True)
-        try:
-            with h5py.File(staging, "w", libver="latest", track_order=True) as f:
-                f.attrs["attrs"] = json.dumps(_jsonable(episode.attrs))
+        with atomic_path(
+            final, staging=self.root / STAGING
+        ) as tmp:  # the episode appears whole or not at all
+            with h5py.File(tmp, "w", libver="latest", track_order=True) as f:
+                f.attrs["attrs"] = json.dumps(to_jsonable(episode.attrs))
                 for key, arr in episode.arrays.items():
                     # One chunk per array: episodes are small and always read whole.
                     f.create_dataset(key, data=arr, chunks=arr.shape or None, track_times=False)
-            os.rename(staging, final)  # atomic on POSIX: the episode appears whole or not at all
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            raise
         return final
 
     def read(self, name: str) -> Episode:
@@ -183,18 +177,3 @@ class EpisodeStore:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
-
-
-def _jsonable(attrs: dict) -> dict:
-    def conv(v):
-        if isinstance(v, np.generic):
-            return v.item()
-        if isinstance(v, np.ndarray):
-            return v.tolist()
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [conv(x) for x in v]
-        return v
-
-    return conv(attrs)
