@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import HAND_NAMES
 from xembody.embodiments import hand_frame
 from xembody.geometry import euler_xyz, nearest_euler, rot_y, rot_z
-from xembody.sim import OBJECTS, Plasticine, make_scene
+from xembody.sim import TASKS, Plasticine, make_scene
 
 
 @pytest.mark.parametrize("task", ["box", "plasticine"])
@@ -30,7 +30,7 @@ def test_scene_hand_points_are_the_embodiments_fk(name, task):
     assert scene.unstable() is None
 
 
-@pytest.mark.parametrize("variant", [k for k, f in OBJECTS.items() if k != "plasticine"])
+@pytest.mark.parametrize("variant", TASKS["box"].objects)
 def test_rigid_particles_move_with_the_body(variant):
     scene = make_scene("franka_hand", "box", object=variant)
     scene.reset(np.random.default_rng(1))

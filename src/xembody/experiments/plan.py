@@ -47,6 +47,8 @@ class PlanConfig:
     """Registered hand name or MJCF path."""
     task: str = "box"
     """box (turn a box to a goal yaw) or plasticine (press it into a goal shape)."""
+    object: str | None = None
+    """Object variant (e.g. plasticine_mpm: Newton MPM clay); default: the task's."""
     planner: str = "ours"
     """ours (contact primitives as proposals), mppi (fast MPPI), or paper (MPPI 500 x 4 x 10)."""
     goal_yaw: float = 45.0
@@ -168,7 +170,7 @@ def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
 
 def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     """A reachable plasticine goal: where `goal_hand`'s exploration presses leave the same block."""
-    other = make_scene(cfg.goal_hand, cfg.task, seed=0)
+    other = make_scene(cfg.goal_hand, cfg.task, cfg.object, seed=0)
     ep = run_episode(other, hand_frame(other.hand), "press", cfg.goal_frames, episode_rng(cfg.seed, i))
     return ep.arrays["object_points"][-1].astype(np.float64)
 
@@ -190,7 +192,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     """Run (or resume) `cfg.episodes` planning episodes; returns the summary (also in summary.json)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     check(cfg)
-    scene = make_scene(cfg.hand, cfg.task, seed=0)  # seed 0: the particle layout of the training data
+    scene = make_scene(cfg.hand, cfg.task, cfg.object, seed=0)  # seed 0: the training data's particles
     ctx = context(scene, hand_frame(scene.hand))
     dyn = make_dynamics(cfg, scene)
     done = cfg.out / "episodes"

@@ -23,10 +23,23 @@ ObjectKind = Literal["rigid", "deformable"]
 
 
 class SceneObject(abc.ABC):
-    """A manipulated object: built into a scene spec, observed as (No, 3) particles."""
+    """A manipulated object: built into a scene spec, observed as (No, 3) particles.
+
+    An `external` object lives in another engine (MPM clay): the scene calls `advance` every `substeps`
+    MuJoCo steps to bring it up to the hand's pose, and asks it whether the hand is `touching` it."""
 
     name: str
     kind: ObjectKind
+    external: bool = False
+    substeps: int = 0
+
+    def advance(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
+        """External objects: one step of their engine with the hand where `data` has it."""
+        raise NotImplementedError(f"{self.name} lives in MuJoCo: the scene steps it")
+
+    def touching(self, hand_points: np.ndarray) -> bool:
+        """External objects: whether the hand (particles (Nh, 3)) touches the object."""
+        return False
 
     @abc.abstractmethod
     def add_to(self, spec: mujoco.MjSpec) -> None:
@@ -245,4 +258,11 @@ OBJECTS = {
     "t_shape": t_shape,
     "cylinder": cylinder,
     "plasticine": Plasticine,
+    "plasticine_mpm": lambda: _mpm_plasticine(),
 }
+
+
+def _mpm_plasticine() -> SceneObject:
+    from xembody.sim.mpm import MpmPlasticine  # Newton and Warp load only when asked for
+
+    return MpmPlasticine()

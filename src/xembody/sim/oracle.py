@@ -12,6 +12,7 @@ import mujoco.rollout
 import numpy as np
 import torch
 
+from xembody.errors import XembodyError
 from xembody.sim.scene import Scene
 
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
@@ -26,6 +27,10 @@ class MujocoDynamics:
     """
 
     def __init__(self, scene: Scene, nthread: int = 2):
+        if scene.obj.external:
+            raise XembodyError(
+                f"--model mujoco cannot plan with {scene.obj.name}: it is simulated outside MuJoCo"
+            )
         self.scene = scene
         self.substeps = scene.physics.substeps
         self._pool = mujoco.rollout.Rollout(nthread=nthread)

@@ -116,10 +116,14 @@ class Scene:
         """
         self.data.ctrl[: self.hand.n_ctrl] = np.clip(ctrl, self._ctrl_lo, self._ctrl_hi)
         touched, left = False, self._substeps
+        external = self.obj.external
         while left > 0:
-            n = min(CONTACT_EVERY, left)
+            n = min(self.obj.substeps if external else CONTACT_EVERY, left)
             mujoco.mj_step(self.model, self.data, nstep=n)
             left -= n
+            if external:  # the other engine catches up with the hand (poses after mj_step's integration)
+                mujoco.mj_kinematics(self.model, self.data)
+                self.obj.advance(self.model, self.data)
             touched = touched or self.in_contact()
         # mj_step leaves poses computed before its last integration: bring them up to the new qpos.
         mujoco.mj_kinematics(self.model, self.data)
@@ -148,6 +152,8 @@ class Scene:
 
     def in_contact(self) -> bool:
         """Whether any hand geom touches the object (a rigid geom or the flex)."""
+        if self.obj.external:
+            return self.obj.touching(self.hand_points())
         d = self.data
         if d.ncon == 0:
             return False

@@ -42,7 +42,7 @@ TASKS: dict[str, Task] = {
             "plasticine",
             "press an elasto-plastic block into a shape (goal: a target point cloud)",
             "plasticine",
-            ("plasticine",),
+            ("plasticine", "plasticine_mpm"),
             200,
             300,
             40,

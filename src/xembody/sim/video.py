@@ -12,6 +12,8 @@ from xembody.sim.scene import Scene
 
 MARKER_RADIUS = 0.003  # m
 MARKER_RGBA = np.array([0.1, 0.85, 0.2, 0.9], np.float32)
+CLAY_RADIUS = 0.003  # m
+CLAY_RGBA = np.array([0.3, 0.6, 0.9, 1.0], np.float32)
 
 
 def add_spheres(scn: mujoco.MjvScene, points: np.ndarray, radius: float, rgba: np.ndarray) -> None:
@@ -24,20 +26,26 @@ def add_spheres(scn: mujoco.MjvScene, points: np.ndarray, radius: float, rgba: n
 
 
 class SceneCamera:
-    """A fixed camera looking down at the table centre at 45 degrees; renders (H, W, 3) uint8 frames."""
+    """A fixed camera looking down at the object at 35 degrees (closer on clay); renders (H, W, 3) uint8
+    frames."""
 
-    def __init__(self, scene: Scene, width: int = 480, height: int = 360, distance: float = 0.5):
+    def __init__(self, scene: Scene, width: int = 480, height: int = 360, distance: float | None = None):
         self.scene = scene
         self.renderer = mujoco.Renderer(scene.model, height=height, width=width)
         self.cam = mujoco.MjvCamera()
         self.cam.type = mujoco.mjtCamera.mjCAMERA_FREE
-        self.cam.lookat[:] = (*scene.object_points()[:, :2].mean(0), 0.06)
+        clay = scene.obj.kind == "deformable"  # close on the clay, where its shape reads
+        if distance is None:
+            distance = 0.3 if clay else 0.5
+        self.cam.lookat[:] = (*scene.object_points()[:, :2].mean(0), 0.03 if clay else 0.06)
         self.cam.distance, self.cam.azimuth, self.cam.elevation = distance, 135.0, -35.0
         self.frames: list[np.ndarray] = []
 
     def __call__(self, scene: Scene, markers: np.ndarray | None = None) -> None:
         """Render the scene now; `markers` (N, 3) are drawn as small green spheres (e.g. a goal)."""
         self.renderer.update_scene(scene.data, self.cam)
+        if scene.obj.external:  # clay simulated outside MuJoCo: its material points
+            add_spheres(self.renderer.scene, scene.obj.all_points(), CLAY_RADIUS, CLAY_RGBA)
         if markers is not None:
             add_spheres(self.renderer.scene, markers, MARKER_RADIUS, MARKER_RGBA)
         self.frames.append(self.renderer.render().copy())
