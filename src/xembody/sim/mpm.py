@@ -50,7 +50,7 @@ def _newton():
     try:
         import warp as wp
 
-        wp.config.quiet = True  # before Newton initialises Warp
+        wp.config.log_level = wp.LOG_ERROR  # before Newton initialises Warp: no kernel-load chatter
         import newton
     except ImportError:
         raise XembodyError("MPM plasticine needs Newton: pip install 'xembody[mpm]'") from None
