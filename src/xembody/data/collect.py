@@ -233,10 +233,14 @@ def _collect_into(store, cfg: CollectConfig, progress: bool) -> CollectResult:
         progress, total=cfg.episodes, initial=cfg.episodes - len(todo), desc=f"{cfg.hand_label}/{cfg.task}"
     )
     writer = EpisodeWriter(store, names, bar)
+    results = BACKENDS[cfg.backend](cfg, todo)
     try:
-        for index, result in BACKENDS[cfg.backend](cfg, todo):
+        for index, result in results:
             writer.put(index, result)
     finally:
+        # Ctrl-C can land here rather than inside the backend's generator: close it now, so its worker pool
+        # (or Ray) is shut down at once, not at interpreter exit, where an unclosed pool can hang.
+        getattr(results, "close", lambda: None)()
         writer.close()  # on Ctrl-C too: every finished episode is written before we return
         bar.close()
     skipped_before = sum(n in skipped for n in names.values())
