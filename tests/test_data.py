@@ -219,7 +219,11 @@ def test_ctrl_c_keeps_finished_episodes_and_resumes(tmp_path):
     out = tmp_path / "interrupted"
     cmd = [sys.executable, "-m", "xembody.cli", "collect", "--hand", "franka_hand", "--task", "plasticine"]
     cmd += ["--frames", "10", "--episodes", "500", "--workers", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    # A shell's background jobs ignore SIGINT, and children inherit that: restore the default for this one.
+    restore = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy(), preexec_fn=restore
+    )
     deadline = time.time() + 60
     while time.time() < deadline and len(list((out / EPISODES).glob("*.h5"))) < 2:
         time.sleep(0.2)
