@@ -58,3 +58,14 @@ def test_the_mujoco_oracle_refuses_clay_it_cannot_simulate(scene):
 
     with pytest.raises(XembodyError, match="simulated outside MuJoCo"):
         MujocoDynamics(scene)
+
+
+def test_placing_the_hand_does_not_fling_the_clay():
+    """`set_hand` teleports the hand (from LEAP's default pose to the first press's start): the next MPM
+    step must not see that jump as a hand moving at metres per second (it once threw particles 1.2 m)."""
+    from xembody.explore import run_episode
+
+    scene = make_scene("leap", "plasticine", object="plasticine_mpm")
+    ep = run_episode(scene, hand_frame(scene.hand), "press", 3, episode_rng(0, 0))
+    o = ep.arrays["object_points"]
+    assert np.abs(o[1] - o[0]).max() < 0.01 and np.abs(o[2] - o[1]).max() < 0.01

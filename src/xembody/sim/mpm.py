@@ -166,6 +166,12 @@ class MpmPlasticine(SceneObject):
         self._solver.setup_collider(body_mass=wp.zeros_like(self._model.body_mass), body_q=self._state.body_q)
         self._solver.reset(self._state)
 
+    def teleported(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
+        """Colliders where the hand now is, and the solver's previous poses with them: a placed hand has no
+        velocity (else the first step sees metres per second and flings the clay)."""
+        self._set_colliders(data)
+        self._solver.reset(self._state)
+
     def advance(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
         """One MPM step with the hand where MuJoCo has it now (the end of the step)."""
         self._set_colliders(data)

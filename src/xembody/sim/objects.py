@@ -37,6 +37,10 @@ class SceneObject(abc.ABC):
         """External objects: one step of their engine with the hand where `data` has it."""
         raise NotImplementedError(f"{self.name} lives in MuJoCo: the scene steps it")
 
+    def teleported(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
+        """External objects: the hand was put somewhere without moving there (`Scene.set_hand`)."""
+        raise NotImplementedError(f"{self.name} lives in MuJoCo: it sees the hand where MuJoCo has it")
+
     def touching(self, hand_points: np.ndarray) -> bool:
         """External objects: whether the hand (particles (Nh, 3)) touches the object."""
         return False

@@ -107,6 +107,8 @@ class Scene:
         self.data.qvel[: self.hand.dof] = 0.0
         self.data.ctrl[: self.hand.n_ctrl] = ctrl
         mujoco.mj_forward(self.model, self.data)
+        if self.obj.external:  # the other engine must not see the jump as a hand moving at high speed
+            self.obj.teleported(self.model, self.data)
 
     def step(self, ctrl: np.ndarray) -> bool:
         """Hold `ctrl` (n_ctrl,) (clipped to the actuator ranges) for one control period.
