@@ -3,7 +3,6 @@ and hand paths on resume, files that are not recordings, infinite keypoints."""
 
 import json
 import shutil
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from test_loading import GRIPPER, write
 from xembody.data import (
     CollectConfig,
     EpisodeStore,
@@ -238,31 +238,8 @@ def test_nothing_to_collect_is_an_error(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
-GRIPPER = """
-<mujoco model="two_finger">
-  <worldbody>
-    <body name="base">
-      <geom type="box" size="0.04 0.02 0.01"/>
-      <body name="left" pos="-0.03 0 -0.02">
-        <joint name="left" type="slide" axis="1 0 0" range="0 0.025"/>
-        <geom type="capsule" fromto="0 0 0 0 0 -0.04" size="0.006"/>
-      </body>
-      <body name="right" pos="0.03 0 -0.02">
-        <joint name="right" type="slide" axis="1 0 0" range="-0.025 0"/>
-        <geom type="capsule" fromto="0 0 0 0 0 -0.04" size="0.006"/>
-      </body>
-    </body>
-  </worldbody>
-  <actuator>
-    <position joint="left" kp="100" ctrlrange="0 0.025"/>
-    <position joint="right" kp="100" ctrlrange="-0.025 0"/>
-  </actuator>
-</mujoco>
-"""
-
-
 def test_a_hand_file_by_relative_or_absolute_path_is_one_hand(tmp_path, monkeypatch):
-    (tmp_path / "gripper.xml").write_text(textwrap.dedent(GRIPPER))
+    write(tmp_path, GRIPPER, "gripper.xml")
     out = tmp_path / "data"
     small = {**SMALL, "frames": 4}
     collect_episodes(
@@ -280,7 +257,7 @@ def test_a_hand_file_by_relative_or_absolute_path_is_one_hand(tmp_path, monkeypa
         "gripper.xml",
     ]
     (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "gripper.xml").write_text(textwrap.dedent(GRIPPER).replace("100", "50"))
+    write(tmp_path / "other", GRIPPER.replace("100", "50"), "gripper.xml")
     with pytest.raises(XembodyError, match=r"other settings \(hand\)"):
         collect_episodes(CollectConfig(out=out, **{**small, "hand": "other/gripper.xml"}), progress=False)
 

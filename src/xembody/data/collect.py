@@ -302,7 +302,7 @@ def check_recipe(store, cfg: CollectConfig) -> None:
     another seed to those of this hand, task and object (a changed --seed is a changed recipe)."""
     prefix = cfg.episode_name(0)[:-5]
     recipe = comparable(cfg.recipe())
-    other_seeds: dict[int, str] = {}
+    other_seeds: set[int] = set()
     for name in store.names():
         if name.startswith(prefix):
             old = comparable(store.attrs(name).get("recipe") or {})
@@ -314,7 +314,7 @@ def check_recipe(store, cfg: CollectConfig) -> None:
                 )
             return
         if (seed := _seed_of(name, cfg.name_prefix)) is not None:
-            other_seeds.setdefault(seed, name)
+            other_seeds.add(seed)
     if other_seeds:
         seeds = sorted(other_seeds)
         there = ", ".join(map(str, seeds))

@@ -109,9 +109,8 @@ class EpisodeStore:
         final = self.path(name)
         if final.exists():
             raise XembodyError(f"{final}: episode already exists")
-        with atomic_path(
-            final, staging=self.root / STAGING
-        ) as tmp:  # the episode appears whole or not at all
+        # Staged in full, then renamed into place: the episode appears whole or not at all.
+        with atomic_path(final, staging=self.root / STAGING) as tmp:
             with h5py.File(tmp, "w", libver="latest", track_order=True) as f:
                 f.attrs["attrs"] = json.dumps(to_jsonable(episode.attrs))
                 for key, arr in episode.arrays.items():

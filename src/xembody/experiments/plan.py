@@ -32,6 +32,7 @@ from xembody.sim.oracle import MujocoDynamics
 from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
 from xembody.stats import proportion_ci
+from xembody.train.checkpoint import resolve_device
 
 ORACLE = "mujoco"  # --model value that plans with MuJoCo itself
 
@@ -143,7 +144,7 @@ def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
         return MujocoDynamics(scene)
     from xembody.train.checkpoint import load_model
 
-    model, _ = load_model(cfg.model, device=cfg.device)
+    model, _ = load_model(cfg.model, device=resolve_device(cfg.device))
     gate = dense_hand(cfg.hand, cfg.gate_points) if cfg.gate_points else None
     return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
 
@@ -184,8 +185,7 @@ def check(cfg: PlanConfig) -> None:
     if cfg.episodes < 1 or cfg.max_updates < 1 or cfg.candidates < 1:
         raise XembodyError("--episodes, --max-updates and --candidates must be positive")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
-    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
-        raise XembodyError(f"--device {cfg.device}: no CUDA device here")
+    resolve_device(cfg.device)
 
 
 def plan(cfg: PlanConfig) -> PlanSummary:

@@ -61,7 +61,7 @@ def hover_ctrl(ctx: PrimitiveContext, obs: Observation) -> np.ndarray:
     """Targets holding the open hand palm-down over the object's centre, `HOVER` above its top, (n_ctrl,)."""
     obj = obs.object_points
     ctrl = ctx.frame.open_ctrl.copy()
-    rel = relative_points(ctx.hand, ctx.frame.palm_down, ctrl)
+    rel = ctx.relative(ctx.frame.palm_down, 0.0)
     low = lowest_layer(rel, 0.015)
     ctrl[:2] = obj[:, :2].mean(0) - low[:, :2].mean(0)
     ctrl[2] = obj[:, 2].max() + HOVER - rel[:, 2].min()

@@ -30,6 +30,14 @@ def model_payload(model: WorldModel, step: int, hands: list[str] | None = None) 
     }
 
 
+def resolve_device(name: str) -> torch.device:
+    """A `--device` setting as a torch device; a one-line error where it asks for CUDA and none is here."""
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise XembodyError(f"--device {name}: no CUDA device here")
+    return device
+
+
 def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[WorldModel, dict]:
     """The trained model of a run directory, a model.pt file or a shipped checkpoint's name (e.g.
     `box-5hands`, see `xembody.checkpoints`), in eval mode on `device`, and its payload."""

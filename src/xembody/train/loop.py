@@ -146,9 +146,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
         hands |= set(init.get("hands", []))
     else:
         model = cfg.build_model(dof=ds.qpos[0].shape[-1] if ds.qpos[0] is not None else 0)
-    device = torch.device(cfg.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise XembodyError(f"--device {cfg.device}: no CUDA device here")
+    device = ckpt.resolve_device(cfg.device)
     model.to(device)
     val_batches = [b.to(device) for b in val_batches]
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
