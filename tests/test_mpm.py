@@ -30,7 +30,7 @@ def test_a_press_leaves_a_lasting_dent_where_the_fingers_went(scene):
     obs = scene.observe()
     before = scene.obj.all_points()
     n = scene.hand.n_ctrl
-    press = Press("fingers_pinch", 0.0, 0.6, np.zeros(n, bool), np.zeros(2), 0.015, np.zeros((2, 2)))
+    press = Press("fingers_pinch", 0.0, 0.6, np.zeros(n, bool), 0.0, np.zeros(2), 0.015, np.zeros((2, 2)))
     touched = [scene.step(t) for t in press.targets(ctx, obs, obs.ctrl, lift=False).targets]
     for _ in range(3):  # settle with the hand lifted
         scene.step(scene.ctrl())
@@ -68,4 +68,5 @@ def test_placing_the_hand_does_not_fling_the_clay():
     scene = make_scene("leap", "plasticine", object="plasticine_mpm")
     ep = run_episode(scene, hand_frame(scene.hand), "press", 3, episode_rng(0, 0))
     o = ep.arrays["object_points"]
-    assert np.abs(o[1] - o[0]).max() < 0.01 and np.abs(o[2] - o[1]).max() < 0.01
+    # A finger pressing moves clay ~1 cm per 0.1 s frame; a fling moved it metres.
+    assert np.abs(o[1] - o[0]).max() < 0.03 and np.abs(o[2] - o[1]).max() < 0.03

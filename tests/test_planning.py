@@ -424,3 +424,52 @@ def test_the_python_planner_example_in_the_docs_runs():
     scope: dict = {}
     exec(compile(block, "docs/planning.md", "exec"), scope)
     assert scope["update"].targets.shape[1] == scope["scene"].hand.n_ctrl and len(scope["update"].targets) > 2
+
+
+def test_a_still_hand_moves_no_clay_and_skips_the_network(hands):
+    """Plasticine is quasi-static: in steps where the hand holds still the object stays exactly where it
+    is and the network is not asked (a press's holds cost nothing); a rigid object is still asked."""
+    from xembody.model import OursModel
+    from xembody.planning import LearnedDynamics
+
+    torch.manual_seed(0)
+    model = OursModel().eval()
+    calls = []
+    model.register_forward_hook(lambda m, i, o: calls.append(len(i[0].obj)))
+    hand = hands["allegro"]
+    ctrl = torch.tensor(hand.default_ctrl, dtype=torch.float64).expand(1, 4, -1).clone()
+    ctrl[0, 2:, 2] -= 0.01  # still, down 1 cm, still
+    obj = LearnedDynamics(model, hand, rigid=False).hand_points(ctrl[:, :1])[0, 0, :100] - 0.002
+    with torch.no_grad():
+        out = LearnedDynamics(model, hand, rigid=False).rollout(ctrl, obj)
+        assert calls == [1]  # only the step that moves
+        assert torch.equal(out[0, 0], obj.float().double()) and torch.equal(out[0, 2], out[0, 1])
+        assert not torch.equal(out[0, 1], out[0, 0])
+        LearnedDynamics(model, hand, rigid=True).rollout(ctrl, obj)
+    assert calls == [1, 1, 1, 1]
+
+
+def test_cross_entropy_refinement_only_improves_on_the_same_draws():
+    """With refinement the planner scores the same random draws first, then perturbed elites: its chosen
+    cost is never worse, and on a toy world (the clay follows the wrist) strictly better."""
+    from xembody.planning import PrimitiveConfig, PrimitivePlanner
+
+    scene = make_scene("leap", "plasticine")
+    frame = hand_frame(scene.hand)
+    _start(scene, frame, 0)
+    obs = scene.observe()
+    goal = obs.object_points + np.array([0.013, -0.021, 0.0])
+    ctx = context(scene, frame)
+    plain = PrimitivePlanner(PrimitiveConfig(kind="press", candidates=8, seed=4), FollowWrist(), ctx, goal)
+    refined = PrimitivePlanner(
+        PrimitiveConfig(kind="press", candidates=8, seed=4, refine=2, refine_candidates=8),
+        FollowWrist(),
+        ctx,
+        goal,
+    )
+    a, b = plain.update(obs), refined.update(obs)
+    assert b.cost < a.cost
+    with pytest.raises(ValueError, match="perturbs presses only"):
+        PrimitivePlanner(
+            PrimitiveConfig(kind="push", candidates=2, refine=1), FollowWrist(), ctx, goal
+        ).update(obs)

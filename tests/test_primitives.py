@@ -103,3 +103,26 @@ def test_object_extent_from_points_matches_the_nominal_size():
     est = ObjectExtent.from_points(scene.object_points())
     assert est.height == pytest.approx(scene.obj.height, abs=0.005)
     assert est.radius == pytest.approx(scene.obj.radius, rel=0.15)
+
+
+def test_perturbed_presses_stay_in_the_sampling_ranges_and_keep_their_kind():
+    """Cross-entropy refinement moves a press's continuous parameters, never out of what `sample_press`
+    draws; scale 0 gives the same press back."""
+    from xembody.primitives import perturb_press
+    from xembody.primitives.press import CLOSED, DEPTH, PITCH, SPOT
+
+    scene = make_scene("leap", "plasticine")
+    frame = hand_frame(scene.hand)
+    scene.reset(episode_rng(0, 0))
+    ctx, obs, rng = context(scene, frame), scene.observe(), np.random.default_rng(0)
+    deepest = min(DEPTH[1], 0.8 * ctx.extent.height)
+    for _ in range(30):
+        p = sample_press(rng, ctx, obs, 0.0)
+        same = perturb_press(p, rng, ctx, 0.0)
+        assert same.spot.tolist() == p.spot.tolist() and (same.depth, same.pitch) == (p.depth, p.pitch)
+        q = perturb_press(p, rng, ctx, 0.5)
+        assert q.kind == p.kind and np.array_equal(q.closing, p.closing)
+        assert PITCH[q.kind][0] <= q.pitch <= PITCH[q.kind][1] and DEPTH[0] <= q.depth <= deepest + 1e-12
+        assert np.linalg.norm(q.spot) <= SPOT * ctx.extent.radius + 1e-12 and 0.0 <= q.closure <= CLOSED
+        assert q.kind != "palm_press" or q.closure == 0.0  # a palm press never squeezes
+        assert not np.allclose([q.depth, q.pitch, q.yaw, *q.spot], [p.depth, p.pitch, p.yaw, *p.spot])

@@ -39,6 +39,18 @@ class HandsArgs:
 
 
 @dataclass(frozen=True)
+class GoalsArgs:
+    """List the named plasticine goal shapes with a picture each (or remake them with --make)."""
+
+    json: bool = False
+    """Print JSON instead of a table."""
+    out: Path = Path("runs/goals")
+    """Directory for the pictures (NAME.png)."""
+    make: bool = False
+    """Remake the shipped shapes that are missing (a reference hand pressing MPM clay; minutes each)."""
+
+
+@dataclass(frozen=True)
 class DataInfoArgs:
     """Summarize a dataset: episodes, frames, hands, tasks, particle counts, size on disk."""
 
@@ -105,6 +117,30 @@ def verb_hands(args: HandsArgs) -> None:
         print(json.dumps(rows, indent=2))
     else:
         print_table(rows)
+
+
+def verb_goals(args: GoalsArgs) -> int:
+    from xembody.experiments import goal_shapes
+
+    index = goal_shapes.make_all() if args.make else goal_shapes.index()
+    rows = [
+        {
+            "name": name,
+            **{k: v for k, v in s.items() if k != "steps"},
+            "picture": str(goal_shapes.picture(name, args.out)),
+        }
+        for name, s in index.items()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        print(f"{r['name']:>8}  {r['description']}")
+        print(
+            f"{'':>10}Chamfer + EMD from the start {r['from_start']:.4f} m, "
+            f"from the nearest other shape {r['nearest_other']:.4f} m; picture {r['picture']}"
+        )
+    return 0
 
 
 def verb_demo(cfg: DemoConfig) -> int:
@@ -254,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         Annotated[HandsArgs, tyro.conf.subcommand("hands", description=HandsArgs.__doc__)]
         | Annotated[CollectConfig, tyro.conf.subcommand("collect", description=CollectConfig.__doc__)]
         | Annotated[DataArgs, tyro.conf.subcommand("data", description=DataArgs.__doc__)]
+        | Annotated[GoalsArgs, tyro.conf.subcommand("goals", description=GoalsArgs.__doc__)]
         | Annotated[VideoArgs, tyro.conf.subcommand("video", description=VideoArgs.__doc__)]
         | Annotated[TrainConfig, tyro.conf.subcommand("train", description=TrainConfig.__doc__)]
         | Annotated[EvalConfig, tyro.conf.subcommand("evaluate", description=EvalConfig.__doc__)]
@@ -267,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         HandsArgs: verb_hands,
         CollectConfig: verb_collect,
         DataArgs: verb_data,
+        GoalsArgs: verb_goals,
         VideoArgs: verb_video,
         TrainConfig: verb_train,
         EvalConfig: verb_evaluate,

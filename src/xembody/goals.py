@@ -25,6 +25,8 @@ POSITION_TOLERANCE = 0.02  # m
 SHAPE_TOLERANCE = 0.0125  # Chamfer + EMD, m
 MAX_GOAL_SHIFT = 0.15  # m from the start: further is out of a hand's reach without a long transit
 WORKSPACE = 0.3  # m: goal particles must stay within this of the table centre, above the table
+GOAL_SHAPES = Path(__file__).with_name("goal_shapes")  # named plasticine goals shipped with the package
+GOAL_SHAPES_OBJECT = "plasticine_mpm"  # the clay they were made in
 
 
 @dataclass(frozen=True)
@@ -122,3 +124,20 @@ def goal_errors(points: np.ndarray, goal: Goal, pose: np.ndarray | None = None) 
         raise ValueError("a rigid goal's errors need the object's pose")
     yaw, pos = pose_errors(pose, goal)
     return GoalErrors(shape, yaw < YAW_TOLERANCE and pos < POSITION_TOLERANCE, yaw, pos)
+
+
+def shape_names() -> list[str]:
+    """The named plasticine goal shapes shipped with the package."""
+    return sorted(p.stem for p in GOAL_SHAPES.glob("*.npy") if p.stem != "start")
+
+
+def named_goal(name: str, n: int, centre: np.ndarray | None = None) -> Goal:
+    """The named goal shape (n, 3), moved so that its start lump's centre lies at `centre` (3,) (the
+    episode's lump); a one-line error for an unknown name."""
+    if name not in shape_names():
+        raise XembodyError(f"unknown goal shape {name!r}; choose one of: {', '.join(shape_names())}")
+    pts = np.load(GOAL_SHAPES / f"{name}.npy").astype(np.float64)
+    if centre is not None:
+        start = np.load(GOAL_SHAPES / "start.npy").mean(0)
+        pts = pts + np.array([*(centre[:2] - start[:2]), 0.0])
+    return Goal(check_points(pts, n, f"goal shape {name}"))

@@ -20,7 +20,15 @@ from xembody.embodiments import hand_frame, load_hand
 from xembody.embodiments.hand import MjcfHand
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng, run_episode
-from xembody.goals import Goal, GoalErrors, check_pose_goal, load_goal_points
+from xembody.goals import (
+    GOAL_SHAPES_OBJECT,
+    Goal,
+    GoalErrors,
+    check_pose_goal,
+    load_goal_points,
+    named_goal,
+    shape_names,
+)
 from xembody.io import atomic_write_json
 from xembody.planning import MPC, PLANNERS, Dynamics, LearnedDynamics, PrimitiveConfig, PrimitivePlanner
 from xembody.primitives import PrimitiveContext, hover_ctrl
@@ -56,6 +64,9 @@ class PlanConfig:
     """Box: turn from the start pose, degrees, in (-180, 180]."""
     goal_shift: tuple[float, float] = (0.0, 0.0)
     """Box: move from the start position, m."""
+    goal: str | None = None
+    """Plasticine: a named goal shape (`xembody goals` lists them), placed on the episode's lump; `all`:
+    episode i takes the i-th shape in turn. Named shapes are MPM clay: the object defaults to theirs."""
     goal_points: Path | None = None
     """Plasticine: a goal cloud (No, 3) as .npy; default: made by --goal-hand pressing the same block."""
     goal_hand: str = "allegro"
@@ -65,8 +76,10 @@ class PlanConfig:
     episodes: int = 5
     max_updates: int = 30
     """Planner updates per episode (each executes a primitive, or `execute` MPPI steps)."""
-    candidates: int = 64
-    """Primitives sampled per update (planner ours)."""
+    candidates: int | None = None
+    """Primitives drawn at random per update (planner ours); default: 64 pushes, 32 presses."""
+    refine: int = 2
+    """Plasticine: cross-entropy rounds after the random draws, 16 presses each near the best so far."""
     gate_points: int = 400
     """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
     device: str = "cpu"
@@ -91,6 +104,7 @@ class EpisodeResult:
     unstable: str | None
     video: str | None
     trace: list[GoalErrors] = field(default_factory=list)
+    goal: str | None = None  # the named goal shape, if any
 
     @classmethod
     def from_json(cls, d: dict, where: Path) -> EpisodeResult:
@@ -129,7 +143,11 @@ def make_planner(
     shape, seed = ("particles" if rigid else "chamfer_emd"), cfg.seed * 100_003 + i
     if cfg.planner == "ours":
         pc = PrimitiveConfig(
-            kind="push" if rigid else "press", candidates=cfg.candidates, shape=shape, seed=seed
+            kind="push" if rigid else "press",
+            candidates=cfg.candidates or (64 if rigid else 32),
+            shape=shape,
+            seed=seed,
+            refine=0 if rigid else cfg.refine,
         )
         return PrimitivePlanner(pc, dyn, ctx, goal.points)
     pc = PLANNERS[cfg.planner]
@@ -164,9 +182,26 @@ def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
     if isinstance(scene.obj, RigidObject):
         return box_goal(scene, cfg.goal_yaw, cfg.goal_shift)
     n = len(scene.object_points())
+    if cfg.goal is not None:
+        return named_goal(goal_name(cfg, i), n, centre=scene.object_points().mean(0))
     if cfg.goal_points is not None:
         return load_goal_points(cfg.goal_points, n)
     return Goal(press_goal(cfg, i))
+
+
+def goal_name(cfg: PlanConfig, i: int) -> str | None:
+    """Episode i's named goal shape (--goal all: each in turn), or None."""
+    if cfg.goal == "all":
+        names = shape_names()
+        return names[i % len(names)]
+    return cfg.goal
+
+
+def object_name(cfg: PlanConfig) -> str | None:
+    """The object to plan with: --object, else a named goal's (the clay it was made in), else the task's."""
+    if cfg.object is None and cfg.goal is not None and cfg.task == "plasticine":
+        return GOAL_SHAPES_OBJECT
+    return cfg.object
 
 
 def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
@@ -182,9 +217,15 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
     if cfg.planner != "ours" and cfg.planner not in PLANNERS:
         raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
-    if cfg.episodes < 1 or cfg.max_updates < 1 or cfg.candidates < 1:
-        raise XembodyError("--episodes, --max-updates and --candidates must be positive")
+    if cfg.episodes < 1 or cfg.max_updates < 1 or (cfg.candidates or 1) < 1 or cfg.refine < 0:
+        raise XembodyError("--episodes, --max-updates and --candidates must be positive, --refine >= 0")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
+    if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:
+        raise XembodyError(
+            f"unknown goal shape {cfg.goal!r}; choose one of: {', '.join(shape_names())} (or all)"
+        )
+    if cfg.goal is not None and cfg.task != "plasticine":
+        raise XembodyError("--goal names a plasticine shape: use it with --task plasticine")
     resolve_device(cfg.device)
 
 
@@ -192,7 +233,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     """Run (or resume) `cfg.episodes` planning episodes; returns the summary (also in summary.json)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     check(cfg)
-    scene = make_scene(cfg.hand, cfg.task, cfg.object, seed=0)  # seed 0: the training data's particles
+    scene = make_scene(cfg.hand, cfg.task, object_name(cfg), seed=0)  # seed 0: the training data's particles
     ctx = context(scene, hand_frame(scene.hand))
     dyn = make_dynamics(cfg, scene)
     done = cfg.out / "episodes"
@@ -220,6 +261,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
             ep.unstable,
             video,
             ep.trace,
+            goal_name(cfg, i),
         )
         atomic_write_json(path, row)
         results.append(row)

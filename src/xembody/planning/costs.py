@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from xembody.geometry import chamfer, sinkhorn_emd
+from xembody.geometry import FAST_SINKHORN, chamfer, sinkhorn_emd
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class CostConfig:
     smooth: float = 0.001
 
 
-def shape_distance(pred: torch.Tensor, goal: torch.Tensor, kind: str) -> torch.Tensor:
-    """pred (S, H, No, 3), goal (No, 3) -> (S, H) metres."""
+def shape_distance(pred: torch.Tensor, goal: torch.Tensor, kind: str, fast: bool = False) -> torch.Tensor:
+    """pred (S, H, No, 3), goal (No, 3) -> (S, H) metres. `fast`: a coarser Sinkhorn, for ranking."""
     S, H, N, _ = pred.shape
     flat = pred.reshape(S * H, N, 3)
     if kind == "particles":
@@ -40,7 +40,8 @@ def shape_distance(pred: torch.Tensor, goal: torch.Tensor, kind: str) -> torch.T
     g = goal.expand(S * H, -1, -1).contiguous()
     flat = flat.contiguous()
     ones = torch.ones(S * H, N, dtype=torch.bool, device=pred.device)
-    return (chamfer(flat, g, ones, ones) + sinkhorn_emd(flat, g, ones, ones)).reshape(S, H)
+    emd = sinkhorn_emd(flat, g, ones, ones, *FAST_SINKHORN) if fast else sinkhorn_emd(flat, g, ones, ones)
+    return (chamfer(flat, g, ones, ones) + emd).reshape(S, H)
 
 
 def horizon_weights(H: int, dtype: torch.dtype, device: torch.device | None = None) -> torch.Tensor:

@@ -14,6 +14,8 @@ import torch
 from xembody.embodiments.base import Embodiment
 from xembody.model import StepBatch, WorldModel
 
+STILL = 1e-5  # m: a hand whose particles all move less than this in a step holds still
+
 
 class Dynamics(Protocol):
     def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
@@ -29,7 +31,8 @@ class LearnedDynamics:
     some dense hand particle comes within `gap` (m) of an object particle, before or after the step: a
     model asked about a hand passing close by may predict a push that never happens, and a planner
     choosing the largest predicted effect picks exactly those phantom pushes. Steps without contact also
-    skip the network, which makes long transits cheap.
+    skip the network, which makes long transits cheap. So do steps of a deformable object where the hand
+    holds still: clay is quasi-static (at rest unless pushed), and a press's holds cost nothing.
     """
 
     def __init__(
@@ -62,6 +65,8 @@ class LearnedDynamics:
             if dense is not None:
                 both = torch.cat([dense[:, t], dense[:, t + 1]], 1)
                 near = torch.cdist(both.detach(), obj.detach()).amin((1, 2)) < self.gap
+            if not self.rigid:
+                near = near & ((hand[:, t + 1] - hand[:, t]).detach().abs().amax((1, 2)) > STILL)
             nxt = obj
             if near.any():
                 h = hand[near]

@@ -8,6 +8,10 @@ its contact primitives as proposals, and so do we: each update draws `candidates
 sequence of actuator targets (transit, then contact), rolls them all through the same `Dynamics` as any
 plan, and scores only their end states. The chosen primitive runs to its end, then the planner looks
 again (closed loop at the level of primitives).
+
+With `refine` rounds (presses), fewer random draws go further: each round perturbs the best `elites` so far
+(`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy method
+over a primitive's parameters.
 """
 
 from __future__ import annotations
@@ -18,15 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from xembody.goals import Goal, shape_error
 from xembody.observation import Observation
 from xembody.planning.costs import shape_distance
 from xembody.planning.dynamics import Dynamics
 from xembody.planning.update import Update
 from xembody.primitives import (
     PLAN_PUSH,
+    Press,
     PrimitiveContext,
     PrimitivePlan,
+    Push,
     PushRanges,
+    perturb_press,
     sample_press,
     sample_push,
 )
@@ -41,18 +49,31 @@ class PrimitiveConfig:
     push: PushRanges = PLAN_PUSH
     shape: str = "particles"  # shape cost (costs.shape_distance); plasticine uses chamfer_emd
     seed: int = 0
+    refine: int = 0  # cross-entropy rounds after the random draws (presses only)
+    refine_candidates: int = 16  # primitives per round
+    elites: int = 4  # the best so far, perturbed in each round
+    refine_scale: float = 0.15  # first round's noise, a fraction of each parameter's range
+    exact: int = 4  # chamfer_emd: the best few by the fast Sinkhorn are re-scored with exact EMD
+
+
+def draw(
+    kind: str, rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, push: PushRanges = PLAN_PUSH
+) -> Push | Press:
+    """One random primitive of `kind` from the observation, turning the wrist a little from where it is."""
+    yaw = float(obs.ctrl[5])
+    if kind == "push":
+        return sample_push(rng, ctx, obs, push, yaw)
+    if kind == "press":
+        return sample_press(rng, ctx, obs, yaw)
+    raise ValueError(f"unknown primitive kind {kind!r}; choose {', '.join(KINDS)}")
 
 
 def candidate(
     kind: str, rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, push: PushRanges = PLAN_PUSH
 ) -> PrimitivePlan:
-    """One random primitive of `kind` from the observation, turning the wrist a little from where it is."""
-    yaw = float(obs.ctrl[5])
-    if kind == "push":
-        return sample_push(rng, ctx, obs, push, yaw).targets(ctx, obs, obs.ctrl, lift=True)
-    if kind == "press":
-        return sample_press(rng, ctx, obs, yaw).targets(ctx, obs, obs.ctrl, lift=False)
-    raise ValueError(f"unknown primitive kind {kind!r}; choose {', '.join(KINDS)}")
+    """One random primitive's targets from the current ones (a push lifts clear first; a press starts from
+    its hover)."""
+    return draw(kind, rng, ctx, obs, push).targets(ctx, obs, obs.ctrl, lift=kind == "push")
 
 
 class PrimitivePlanner:
@@ -71,25 +92,54 @@ class PrimitivePlanner:
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
+        self._goal = Goal(np.asarray(goal, dtype=np.float64))
 
     def candidates(self, obs: Observation) -> list[list[np.ndarray]]:
         """`cfg.candidates` random primitives' targets, each a list of (n_ctrl,)."""
+        return [self._targets(p, obs) for p in self._draws(obs)]
+
+    def _draws(self, obs: Observation) -> list[Push | Press]:
         return [
-            candidate(self.cfg.kind, self.rng, self.ctx, obs, self.cfg.push).targets
-            for _ in range(self.cfg.candidates)
+            draw(self.cfg.kind, self.rng, self.ctx, obs, self.cfg.push) for _ in range(self.cfg.candidates)
         ]
 
-    def update(self, obs: Observation) -> Update:
-        t0 = time.perf_counter()
-        ctrl = obs.ctrl
-        seqs = self.candidates(obs)
+    def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:
+        return primitive.targets(self.ctx, obs, obs.ctrl, lift=self.cfg.kind == "push").targets
+
+    def score(self, seqs: list[list[np.ndarray]], obs: Observation) -> tuple[np.ndarray, list, list]:
+        """Roll target sequences out from `obs`: (cost of each (S,), each one's predicted object particles
+        (T, No, 3), each one's targets (steps, n_ctrl)). Clouds are ranked by a fast Sinkhorn in float32."""
         T = max(len(s) for s in seqs)
         # Equal lengths for one batched rollout: the hand holds its last targets once a primitive ends.
-        batch = np.stack([np.stack([ctrl, *s, *[s[-1]] * (T - len(s))]) for s in seqs])
+        batch = np.stack([np.stack([obs.ctrl, *s, *[s[-1]] * (T - len(s))]) for s in seqs])
         with torch.no_grad():
             obj = torch.as_tensor(obs.object_points, dtype=torch.float64)
             pred = self.dynamics.rollout(torch.as_tensor(batch), obj)
-            cost = shape_distance(pred[:, -1:].double(), self.goal, self.cfg.shape)[:, 0]
-        best = int(torch.argmin(cost))
-        steps = len(seqs[best])
-        return Update(batch[best, 1 : 1 + steps], float(cost[best]), time.perf_counter() - t0, pred[best])
+            fast = self.cfg.shape == "chamfer_emd"
+            final = pred[:, -1:].float() if fast else pred[:, -1:].double()
+            cost = shape_distance(final, self.goal.to(final.dtype), self.cfg.shape, fast=fast)[:, 0]
+        return cost.double().numpy(), list(pred), [batch[k, 1 : 1 + len(s)] for k, s in enumerate(seqs)]
+
+    def update(self, obs: Observation) -> Update:
+        t0 = time.perf_counter()
+        cfg = self.cfg
+        if cfg.refine and cfg.kind != "press":
+            raise ValueError("cross-entropy refinement perturbs presses only")
+        prims = self._draws(obs)
+        cost, preds, ctrls = self.score([self._targets(p, obs) for p in prims], obs)
+        for r in range(cfg.refine):
+            elites = np.argsort(cost)[: cfg.elites]
+            scale = cfg.refine_scale * 0.5**r
+            new = [
+                perturb_press(prims[elites[j % len(elites)]], self.rng, self.ctx, scale)
+                for j in range(cfg.refine_candidates)
+            ]
+            c, p, b = self.score([self._targets(q, obs) for q in new], obs)
+            prims, cost, preds, ctrls = prims + new, np.concatenate([cost, c]), preds + p, ctrls + b
+        best = int(np.argmin(cost))
+        best_cost = float(cost[best])
+        if cfg.shape == "chamfer_emd":  # the success measure itself (exact EMD) picks among the best few
+            top = np.argsort(cost)[: cfg.exact]
+            exact = [shape_error(preds[k][-1].double().numpy(), self._goal) for k in top]
+            best, best_cost = int(top[int(np.argmin(exact))]), float(min(exact))
+        return Update(ctrls[best], best_cost, time.perf_counter() - t0, preds[best])

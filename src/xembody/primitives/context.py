@@ -13,6 +13,7 @@ from xembody.observation import Observation
 from xembody.primitives.motion import StepLimits
 
 HOVER = 0.02  # m between the hand's lowest particles and the object's top where planning starts
+YAW_LIMIT = 2.5  # rad: the wrist yaw primitives turn to, either way
 
 
 @dataclass(frozen=True)
@@ -74,4 +75,4 @@ def next_yaw(rng: np.random.Generator, previous: float | None) -> float:
     random."""
     if previous is None:
         previous = rng.uniform(-np.pi, np.pi)
-    return float(np.clip(previous + rng.normal(0.0, 0.5), -2.5, 2.5))
+    return float(np.clip(previous + rng.normal(0.0, 0.5), -YAW_LIMIT, YAW_LIMIT))

@@ -14,12 +14,17 @@ import numpy as np
 
 from xembody.geometry import lowest_patch
 from xembody.observation import Observation
-from xembody.primitives.context import PrimitiveContext, next_yaw
+from xembody.primitives.context import YAW_LIMIT, PrimitiveContext, next_yaw
 from xembody.primitives.motion import straight
 from xembody.primitives.plan import PrimitivePlan
 
 PRESS_KINDS = ("palm_press", "fingers_pinch", "thumb_pinch")
-CLOSED = 0.8  # closure of the actuators that pinch
+CLOSED = 0.8  # largest closure of the actuators that pinch
+# A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
+PITCH = {"palm_press": (0.05, 0.25), "fingers_pinch": (0.4, 1.1), "thumb_pinch": (0.4, 1.1)}  # rad
+DEPTH = (0.008, 0.035)  # m below the top, and at most DEPTH_FRACTION of the object's height
+DEPTH_FRACTION = 0.8  # leave clay under the hand
+SPOT = 0.7  # spots lie within this fraction of the object's radius (a square lump's sides are at 0.71)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Press:
     yaw: float  # rad, wrist turn about world z
     pitch: float  # rad, fingers pitched down
     closing: np.ndarray  # (n_ctrl,) bool: the actuators that close in the squeeze
+    closure: float  # how far they close, 0 (a poke: no squeeze) to CLOSED
     spot: np.ndarray  # (2,) m, where the hand's lowest patch lands, from the object's centre
     depth: float  # m below the object's top
     slides: np.ndarray  # (2, 2) m, the kneading slides of the wrist while pressed
@@ -43,7 +49,7 @@ class Press:
         rot = ctx.orientation(self.yaw, self.pitch)
         n = ctx.hand.n_ctrl
         open_c = np.full(n, self.open)
-        closed = np.where(self.closing, CLOSED, open_c)
+        closed = np.where(self.closing, max(self.open, self.closure), open_c)
         rel = ctx.relative(rot, open_c)
         low = lowest_patch(rel)
         xy, top = obs.object_centre[:2] + self.spot - low[:, :2].mean(0), obs.object_top
@@ -79,22 +85,52 @@ class Press:
 def sample_press(
     rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, yaw: float | None = None
 ) -> Press:
-    """A random press at a random spot within half the object's radius of its centre, 8-20 mm deep.
+    """A random press at a random spot within 0.7 of the object's radius of its centre, 8-35 mm deep (at
+    most 80% of its height), pinches closing their fingers by a random amount up to CLOSED.
     `yaw`: the wrist yaw to turn a little from (None: a random one)."""
     n = ctx.hand.n_ctrl
     kind = PRESS_KINDS[rng.integers(len(PRESS_KINDS))]
     yaw = next_yaw(rng, yaw)
-    # A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
-    pitch = rng.uniform(*((0.05, 0.25) if kind == "palm_press" else (0.4, 1.1)))
+    pitch = rng.uniform(*PITCH[kind])
     if kind == "fingers_pinch":
         closing = np.ones(n, dtype=bool)
     elif kind == "thumb_pinch":
         closing = rng.random(n) < 0.5
     else:
         closing = np.zeros(n, dtype=bool)
-    r = ctx.extent.radius * 0.5 * np.sqrt(rng.random())
+    r = ctx.extent.radius * SPOT * np.sqrt(rng.random())
     a = rng.uniform(-np.pi, np.pi)
-    depth = rng.uniform(0.008, 0.02)
+    depth = rng.uniform(DEPTH[0], _deepest(ctx))
+    closure = 0.0 if kind == "palm_press" else rng.uniform(0.0, CLOSED)
     slides = np.stack([rng.normal(0.0, 0.005, 2) for _ in range(2)])
     spot = r * np.array([np.cos(a), np.sin(a)])
-    return Press(kind, yaw, float(pitch), closing, spot, float(depth), slides)
+    return Press(kind, yaw, float(pitch), closing, float(closure), spot, float(depth), slides)
+
+
+def perturb_press(press: Press, rng: np.random.Generator, ctx: PrimitiveContext, scale: float) -> Press:
+    """A press near `press` (same kind and closing fingers): its continuous parameters moved by Gaussian
+    noise, `scale` (0-1) of each one's sampling range, and kept within those ranges (cross-entropy
+    refinement of the best candidates)."""
+    lo, hi = PITCH[press.kind]
+    spot = press.spot + rng.normal(0.0, scale * ctx.extent.radius * SPOT, 2)
+    reach = ctx.extent.radius * SPOT
+    spot *= min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
+    closure = (
+        0.0
+        if press.kind == "palm_press"
+        else np.clip(press.closure + rng.normal(0, scale * CLOSED), 0, CLOSED)
+    )
+    return Press(
+        press.kind,
+        float(np.clip(press.yaw + rng.normal(0.0, scale * np.pi), -YAW_LIMIT, YAW_LIMIT)),
+        float(np.clip(press.pitch + rng.normal(0.0, scale * (hi - lo)), lo, hi)),
+        press.closing,
+        float(closure),
+        spot,
+        float(np.clip(press.depth + rng.normal(0.0, scale * (DEPTH[1] - DEPTH[0])), DEPTH[0], _deepest(ctx))),
+        press.slides,
+    )
+
+
+def _deepest(ctx: PrimitiveContext) -> float:
+    return min(DEPTH[1], DEPTH_FRACTION * ctx.extent.height)

@@ -155,9 +155,11 @@ class MpmPlasticine(SceneObject):
             q[i] = (*data.xpos[b], x, y, z, w)  # MuJoCo (w, x, y, z) -> Warp (x, y, z, w)
         self._state.body_q.assign(q)
 
-    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator) -> None:
-        """The lump at rest, shifted by a random offset; the solver restarts from the hand's pose."""
-        shift = np.array([*rng.uniform(-self.cfg.position_noise, self.cfg.position_noise, 2), 0.0])
+    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
+        """The lump at rest, shifted by a random offset (none without `rng`); the solver restarts from the
+        hand's pose."""
+        noise = self.cfg.position_noise
+        shift = np.array([*(np.zeros(2) if rng is None else rng.uniform(-noise, noise, 2)), 0.0])
         wp = self._wp
         self._state.particle_q.assign(wp.array((self._rest + shift).astype(np.float32), dtype=wp.vec3))
         self._state.particle_qd.zero_()

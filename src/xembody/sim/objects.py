@@ -58,8 +58,9 @@ class SceneObject(abc.ABC):
         """Object particles in the world frame, (No, 3) float64."""
 
     @abc.abstractmethod
-    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator) -> None:
-        """Randomize the object's initial placement in `data` (after `mj_resetData`)."""
+    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
+        """Randomize the object's initial placement in `data` (after `mj_resetData`); `rng` None: the
+        standard start (centred, unturned), where goal shapes are made."""
 
     @property
     @abc.abstractmethod
@@ -138,9 +139,9 @@ class RigidObject(SceneObject):
         """Position and quaternion (w, x, y, z) of the object, (7,)."""
         return data.qpos[self._qadr : self._qadr + 7].copy()
 
-    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator) -> None:
-        xy = rng.uniform(-self.position_noise, self.position_noise, 2)
-        yaw = rng.uniform(-np.pi, np.pi)
+    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
+        xy = np.zeros(2) if rng is None else rng.uniform(-self.position_noise, self.position_noise, 2)
+        yaw = 0.0 if rng is None else rng.uniform(-np.pi, np.pi)
         data.qpos[self._qadr : self._qadr + 7] = [*xy, 0.0, np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]
 
     @property
@@ -218,8 +219,10 @@ class Plasticine(SceneObject):
     def points(self, data: mujoco.MjData) -> np.ndarray:
         return data.flexvert_xpos[self._v0 + self._idx].copy()
 
-    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator) -> None:
+    def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
         # The flex nodes are bodies on slide joints: a common x/y offset shifts the block rigidly.
+        if rng is None:
+            return
         dx, dy = rng.uniform(-self.cfg.position_noise, self.cfg.position_noise, 2)
         for adr in self._nodes:
             axis = model.jnt_axis[self._joint_at(model, adr)]

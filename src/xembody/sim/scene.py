@@ -92,8 +92,9 @@ class Scene:
         self._ctrl_lo, self._ctrl_hi = hand.ctrl_limits.T
 
     # --- state ----------------------------------------------------------------------------------------
-    def reset(self, rng: np.random.Generator) -> None:
-        """Object randomly placed, hand at rest in its default pose."""
+    def reset(self, rng: np.random.Generator | None) -> None:
+        """Object randomly placed (`rng` None: the standard start, centred), hand at rest in its default
+        pose."""
         mujoco.mj_resetData(self.model, self.data)
         self.obj.randomize(self.model, self.data, rng)
         self.set_hand(self.hand.default_ctrl)

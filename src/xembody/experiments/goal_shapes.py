@@ -1,0 +1,181 @@
+"""Named plasticine goal shapes, reachable by construction: a reference hand runs a scripted sequence of the
+paper's primitives (`xembody.primitives.Press`) on the MPM lump from the standard start (centred, at rest),
+and the clay's particles at the end are the goal.
+
+`xembody goals --make` regenerates the shipped clouds (`src/xembody/goal_shapes/`: one `NAME.npy` per
+shape, `start.npy`, and `shapes.json` with each shape's recipe and its measured distances); every shape is
+at least `MIN_FROM_START` (Chamfer + EMD, m: twice the success threshold) from the start and at least
+`MIN_APART` from every other shape (tests check the shipped files).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from xembody.goals import GOAL_SHAPES, GOAL_SHAPES_OBJECT, SHAPE_TOLERANCE, Goal, shape_error
+from xembody.io import atomic_write, atomic_write_json
+
+MIN_FROM_START = 2 * SHAPE_TOLERANCE  # 0.025 m
+MIN_APART = SHAPE_TOLERANCE  # 0.0125 m
+REFERENCE_HAND = "allegro"
+OBJECT = GOAL_SHAPES_OBJECT
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted primitive: its kind, where (m from the clay's centre), how deep (m), wrist yaw and
+    pitch (rad)."""
+
+    kind: str  # palm_press, fingers_pinch, thumb_pinch
+    spot: tuple[float, float]
+    depth: float = 0.02
+    yaw: float = 0.0
+    pitch: float | None = None  # default: the primitive's (palm 0.15, fingers 0.7)
+    closure: float = 0.0  # how far the fingers close while pressed (0: a poke)
+
+
+@dataclass(frozen=True)
+class GoalShape:
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+
+
+DEEP = 0.035  # m: fingertips this far below the top (the lump is 4.5 cm tall): a deep groove
+LINE = tuple(
+    np.linspace(-0.034, 0.034, 8)
+)  # m: eight pokes ~1 cm apart, edge to edge (spots reach 0.7 radius)
+C = 0.022  # m: the dimples' corners
+SHAPES: dict[str, GoalShape] = {
+    s.name: s
+    for s in (
+        GoalShape(
+            "valley",
+            "a deep valley along x, poked in by the fingertips",
+            tuple(Step("fingers_pinch", (x, 0.0), DEEP) for x in LINE),
+        ),
+        GoalShape(
+            "trench",
+            "a deep trench along y, poked in by the fingertips",
+            tuple(Step("fingers_pinch", (0.0, y), DEEP, yaw=np.pi / 2) for y in LINE),
+        ),
+        GoalShape(
+            "diagonal",
+            "a deep groove along the diagonal",
+            tuple(Step("fingers_pinch", (k / np.sqrt(2), k / np.sqrt(2)), DEEP, yaw=np.pi / 4) for k in LINE),
+        ),
+        GoalShape(
+            "dimples",
+            "six deep dimples, four at the corners and two between them",
+            tuple(
+                Step("fingers_pinch", (x, y), DEEP)
+                for x, y in ((C, C), (-C, C), (-C, -C), (C, -C), (0.0, C), (0.0, -C))
+            ),
+        ),
+    )
+}
+
+
+def make_shape(shape: GoalShape, hand: str = REFERENCE_HAND) -> tuple[np.ndarray, np.ndarray]:
+    # Fingertip presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers
+    # closing in the clay sweep it across the table instead of pinching it (measured: clay thrown 16 cm).
+    """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start."""
+    from xembody.embodiments import hand_frame
+    from xembody.explore import context
+    from xembody.primitives import Press, hover_ctrl
+    from xembody.sim.tasks import make_scene
+
+    scene = make_scene(hand, "plasticine", OBJECT, seed=0)  # seed 0: the datasets' particle layout
+    ctx = context(scene, hand_frame(scene.hand))
+    scene.reset(None)
+    start = scene.object_points()
+    scene.set_hand(hover_ctrl(ctx, scene.observe()))
+    n = scene.hand.n_ctrl
+    for i, s in enumerate(shape.steps):
+        obs = scene.observe()
+        pitch = s.pitch if s.pitch is not None else (0.15 if s.kind == "palm_press" else 0.7)
+        closing = np.full(n, s.kind != "palm_press")
+        press = Press(s.kind, s.yaw, pitch, closing, s.closure, np.array(s.spot), s.depth, np.zeros((2, 2)))
+        for target in press.targets(ctx, obs, obs.ctrl, lift=i > 0).targets:
+            scene.step(target)
+    for _ in range(5):  # lift clear and let the clay settle
+        c = scene.ctrl()
+        c[2] += 0.01
+        scene.step(c)
+    return start, scene.object_points()
+
+
+def make_all(out: Path = GOAL_SHAPES, names: list[str] | None = None, progress: bool = True) -> dict:
+    """Make the shapes (default: all), write NAME.npy, start.npy and shapes.json into `out`; returns the
+    index. Shapes already in `out` are kept (delete a file to remake it)."""
+    from tqdm.auto import tqdm
+
+    out.mkdir(parents=True, exist_ok=True)
+    clouds = {}
+    start = None
+    for name in tqdm(names or list(SHAPES), desc="goal shapes", disable=not progress):
+        path = out / f"{name}.npy"
+        if path.exists():
+            clouds[name] = np.load(path)
+            continue
+        start, clouds[name] = make_shape(SHAPES[name])
+        atomic_write(path, lambda tmp, c=clouds[name]: np.save(tmp, c))
+    if start is not None:
+        atomic_write(out / "start.npy", lambda tmp: np.save(tmp, start))
+    start = np.load(out / "start.npy")
+    index = {
+        name: {
+            "description": SHAPES[name].description,
+            "hand": REFERENCE_HAND,
+            "object": OBJECT,
+            "steps": [asdict(s) for s in SHAPES[name].steps],
+            "from_start": shape_error(cloud, Goal(start)),
+            "nearest_other": min(
+                (shape_error(cloud, Goal(other)) for k, other in clouds.items() if k != name), default=None
+            ),
+        }
+        for name, cloud in clouds.items()
+    }
+    atomic_write_json(out / "shapes.json", index)
+    return index
+
+
+def picture(name: str, out: Path) -> Path:
+    """A top view (height as colour) and a side view of a named goal beside the start, as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    start, goal = np.load(GOAL_SHAPES / "start.npy"), np.load(GOAL_SHAPES / f"{name}.npy")
+    fig, ax = plt.subplots(1, 3, figsize=(10.5, 3.2))
+    lim = 100 * np.abs(np.concatenate([start, goal])[:, :2]).max() + 0.5  # cm, the same for both views
+    for a, pts, title in ((ax[0], start, "start"), (ax[1], goal, name)):
+        order = np.argsort(pts[:, 2])
+        dots = a.scatter(
+            pts[order, 0] * 100, pts[order, 1] * 100, c=pts[order, 2] * 100, s=12, vmin=0, vmax=4.5
+        )
+        a.set_title(f"{title} (top view)", fontsize=9)
+        a.set(aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim), xlabel="x (cm)", ylabel="y (cm)")
+    fig.colorbar(dots, ax=ax[1], label="height (cm)", shrink=0.8)
+    ax[2].scatter(start[:, 0] * 100, start[:, 2] * 100, s=4, c="lightgrey", label="start")
+    ax[2].scatter(goal[:, 0] * 100, goal[:, 2] * 100, s=4, c="tab:green", label=name)
+    ax[2].set_aspect("equal")
+    ax[2].set_xlabel("x (cm)")
+    ax[2].set_ylabel("z (cm)")
+    ax[2].legend(fontsize=7)
+    fig.tight_layout()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100))
+    plt.close(fig)
+    return path
+
+
+def index() -> dict:
+    """The shipped shapes' index (shapes.json)."""
+    return json.loads((GOAL_SHAPES / "shapes.json").read_text())

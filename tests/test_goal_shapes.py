@@ -1,0 +1,92 @@
+"""Named plasticine goal shapes ship with the package, are far enough apart to mean something, and load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from xembody.errors import XembodyError
+from xembody.experiments.goal_shapes import MIN_APART, MIN_FROM_START, SHAPES, index
+from xembody.goals import GOAL_SHAPES, Goal, named_goal, shape_error, shape_names
+
+
+def test_at_least_four_shapes_ship_each_from_a_recipe_of_four_or_more_primitives():
+    assert len(shape_names()) >= 4 and set(shape_names()) <= set(SHAPES)
+    for name, entry in index().items():
+        assert len(entry["steps"]) >= 4 and entry["hand"] and entry["object"] == "plasticine_mpm"
+        cloud = np.load(GOAL_SHAPES / f"{name}.npy")
+        assert cloud.shape == (300, 3) and np.isfinite(cloud).all() and cloud[:, 2].min() > -0.005
+
+
+def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_each_other():
+    start = np.load(GOAL_SHAPES / "start.npy")
+    clouds = {n: np.load(GOAL_SHAPES / f"{n}.npy") for n in shape_names()}
+    for name, cloud in clouds.items():
+        assert shape_error(cloud, Goal(start)) >= MIN_FROM_START, name
+        for other, c in clouds.items():
+            if other != name:
+                assert shape_error(cloud, Goal(c)) >= MIN_APART, (name, other)
+    recorded = index()
+    for name, cloud in clouds.items():  # the index records what the files hold
+        assert recorded[name]["from_start"] == pytest.approx(shape_error(cloud, Goal(start)), rel=1e-6)
+
+
+def test_named_goals_follow_the_lump_and_unknown_names_get_one_line():
+    name = shape_names()[0]
+    start = np.load(GOAL_SHAPES / "start.npy").mean(0)
+    moved = named_goal(name, 300, centre=start + [0.01, -0.02, 0.0])
+    np.testing.assert_allclose(
+        moved.points - named_goal(name, 300).points, np.tile([0.01, -0.02, 0.0], (300, 1))
+    )
+    with pytest.raises(XembodyError, match="unknown goal shape 'nope'; choose one of"):
+        named_goal("nope", 300)
+    with pytest.raises(XembodyError, match=r"shape \(100, 3\)"):
+        named_goal(name, 100)
+
+
+def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
+    from xembody.cli import main
+
+    assert main(["goals", "--json", "--out", str(tmp_path)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["name"] for r in rows} == set(shape_names())
+    assert all((tmp_path / f"{r['name']}.png").is_file() and r["from_start"] >= MIN_FROM_START for r in rows)
+    assert (
+        main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "nope"]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert "unknown goal shape 'nope'" in err and len(err.splitlines()) == 1
+
+
+def test_a_plasticine_planning_episode_toward_a_named_goal_runs_end_to_end(tmp_path):
+    """One update with MPM clay (the named goals' object), a model of our architecture, LEAP: the planner
+    refines presses, executes one, and the episode records the goal by name."""
+    import torch
+
+    from xembody.experiments.plan import PlanConfig, plan
+    from xembody.model import OursModel
+    from xembody.train.checkpoint import model_payload, save
+
+    torch.manual_seed(0)
+    save(model_payload(OursModel(), 0, ["allegro"]), tmp_path / "model.pt")
+    cfg = PlanConfig(
+        model=str(tmp_path / "model.pt"),
+        hand="leap",
+        task="plasticine",
+        goal="all",
+        episodes=1,
+        max_updates=1,
+        candidates=4,
+        refine=1,
+        video="none",
+        out=tmp_path / "plan",
+    )
+    summary = plan(cfg)
+    row = summary.per_episode[0]
+    assert row.goal == shape_names()[0] and row.updates == 1 and row.unstable is None
+    assert row.start.shape_error >= MIN_FROM_START * 0.8  # the goal sits on this episode's lump
+    assert np.isfinite(row.final.shape_error) and row.final.shape_error != row.start.shape_error
+    with np.load(tmp_path / "plan" / "episode-000.npz") as z:
+        assert z["object"].shape[1:] == (300, 3)
