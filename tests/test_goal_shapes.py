@@ -60,19 +60,16 @@ def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
     assert "unknown goal shape 'nope'" in err and len(err.splitlines()) == 1
 
 
-def test_a_plasticine_planning_episode_toward_a_named_goal_runs_end_to_end(tmp_path):
-    """One update with MPM clay (the named goals' object), a model of our architecture, LEAP: the planner
-    refines presses, executes one, and the episode records the goal by name."""
-    import torch
-
+def test_a_plasticine_planning_episode_with_the_shipped_model_runs_end_to_end(tmp_path):
+    """plasticine-5hands loads by name and never saw LEAP; one update on MPM clay (the named goals'
+    object): the planner refines presses, executes one, and the episode records its goal by name."""
     from xembody.experiments.plan import PlanConfig, plan
-    from xembody.model import OursModel
-    from xembody.train.checkpoint import model_payload, save
+    from xembody.train.checkpoint import load_model
 
-    torch.manual_seed(0)
-    save(model_payload(OursModel(), 0, ["allegro"]), tmp_path / "model.pt")
+    _, payload = load_model("plasticine-5hands")
+    assert len(payload["hands"]) == 5 and "leap" not in payload["hands"] and payload["step"] > 0
     cfg = PlanConfig(
-        model=str(tmp_path / "model.pt"),
+        model="plasticine-5hands",
         hand="leap",
         task="plasticine",
         goal="all",
@@ -83,8 +80,7 @@ def test_a_plasticine_planning_episode_toward_a_named_goal_runs_end_to_end(tmp_p
         video="none",
         out=tmp_path / "plan",
     )
-    summary = plan(cfg)
-    row = summary.per_episode[0]
+    row = plan(cfg).per_episode[0]
     assert row.goal == shape_names()[0] and row.updates == 1 and row.unstable is None
     assert row.start.shape_error >= MIN_FROM_START * 0.8  # the goal sits on this episode's lump
     assert np.isfinite(row.final.shape_error) and row.final.shape_error != row.start.shape_error

@@ -15,7 +15,16 @@ import pytest
 import xembody
 
 ROOT = Path(xembody.__file__).parent
-FOUNDATION = {"errors", "geometry", "io", "observation", "goals", "resume", "stats"}
+FOUNDATION = {
+    "errors",
+    "geometry",
+    "io",
+    "observation",
+    "goals",
+    "goal_shapes",
+    "resume",
+    "stats",
+}  # + goals data
 LAYERS = [
     "foundation",
     "embodiments",

@@ -253,8 +253,12 @@ def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     assert r.mse_rollout[-1] >= r.mse_rollout[0] > 0  # errors grow along a rollout
     assert json.loads(r.json.read_text())["emd_last"] == r.emd_last and r.plot.is_file()
     assert r.episodes >= 2  # the intervals are over episodes, not over their overlapping windows
-    for k in ("mse_rollout_last", "chamfer_last", "emd_last"):
+    for k in ("mse_rollout_last", "chamfer_last", "emd_last", "chamfer_1step", "emd_1step"):
         assert 0 < getattr(r, f"{k}_ci95") < getattr(r, k) * 10
+    # Shape errors after 1 and 5 steps, the model's and no motion's: errors grow along the horizon.
+    assert r.chamfer_1step < r.chamfer_last and r.emd_1step < r.emd_last
+    assert 0 < r.zero_motion_chamfer_1step < r.zero_motion_chamfer_last
+    assert 0 < r.zero_motion_emd_1step < r.zero_motion_emd_last
 
 
 def test_fine_tuning_starts_from_the_given_model_and_remembers_its_hands(data, tmp_path):

@@ -50,8 +50,8 @@ class PlanConfig:
     """Plan in closed loop with a hand (typically one the model never saw) toward a goal, in MuJoCo."""
 
     model: str
-    """Run directory (or model.pt) made by `xembody train`, a shipped checkpoint (box-5hands), or `mujoco`
-    to plan with MuJoCo itself (the oracle)."""
+    """Run directory (or model.pt) made by `xembody train`, a shipped checkpoint (box-5hands,
+    plasticine-5hands), or `mujoco` to plan with MuJoCo itself (the oracle)."""
     hand: str
     """Registered hand name or MJCF path."""
     task: str = "box"

@@ -29,7 +29,7 @@ class TrainConfig:
     """Comma-separated tasks to train on (default: all)."""
     init: str = ""
     """Fine-tune: start from this trained model (run directory, model.pt or a shipped name such as
-    box-5hands); its architecture replaces --model and its settings."""
+    box-5hands, plasticine-5hands); its architecture replaces --model and its settings."""
     model: Literal["ours", "paper", "joint"] = "ours"
     """ours; paper (the paper's baseline); joint (one-hand baseline acting in joint space)."""
     ours: OursConfig = OursConfig()

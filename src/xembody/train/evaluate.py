@@ -60,6 +60,14 @@ class EvalResult:
     emd_last_ci95: float
     zero_motion_mse_1step: float
     zero_motion_mse_rollout_last: float
+    chamfer_1step: float
+    chamfer_1step_ci95: float
+    emd_1step: float
+    emd_1step_ci95: float
+    zero_motion_chamfer_1step: float
+    zero_motion_emd_1step: float
+    zero_motion_chamfer_last: float
+    zero_motion_emd_last: float
     json: Path
     plot: Path
 
@@ -71,7 +79,8 @@ def evaluate(cfg: EvalConfig) -> EvalResult:
     hands = names(cfg.hands) or None
     ds = EpisodeWindows(cfg.data, cfg.horizon, hands)
     windows = _spread(ds, cfg.stride)[: cfg.max_windows]
-    one, per_step, last, cd, emd, dist, still = [], [], [], [], [], [], []
+    one, per_step, last, dist, still = [], [], [], [], []
+    shapes = {k: ([], []) for k in ("pred_1", "pred_last", "still_1", "still_last")}  # (chamfer, EMD) lists
     first = None
     for chunk in np.array_split(windows, max(1, -(-len(windows) // cfg.batch_size))):
         b = collate([ds[int(i)] for i in chunk])
@@ -84,10 +93,17 @@ def evaluate(cfg: EvalConfig) -> EvalResult:
         )
         per_step.append([mse(pred[:, t], true[:, t], m).item() * len(chunk) for t in range(pred.shape[1])])
         last.extend(((pred[:, -1] - true[:, -1]).square().sum(-1) * m).sum(-1).div(m.sum(-1)).tolist())
-        cd.extend(chamfer(pred[:, -1], true[:, -1], m, m).tolist())
         dist.append(((pred[:, -1] - true[:, -1]).norm(dim=-1) * m).sum().item() / m.sum().item() * len(chunk))
-        for p, t, mm in zip(pred[:, -1], true[:, -1], m, strict=True):
-            emd.append(exact_emd(p[mm].numpy(), t[mm].numpy()))
+        for key, a, t in (
+            ("pred_1", pred[:, 0], true[:, 0]),
+            ("pred_last", pred[:, -1], true[:, -1]),
+            ("still_1", start, true[:, 0]),
+            ("still_last", start, true[:, -1]),
+        ):
+            shapes[key][0].extend(chamfer(a, t, m, m).tolist())
+            shapes[key][1].extend(
+                exact_emd(p[mm].numpy(), q[mm].numpy()) for p, q, mm in zip(a, t, m, strict=True)
+            )
         if first is None:
             first = (
                 b.hand[0].numpy(),
@@ -112,12 +128,20 @@ def evaluate(cfg: EvalConfig) -> EvalResult:
         mse_rollout_last=float(np.sum(per_step, 0)[-1] / n),
         mse_rollout_last_ci95=grouped_ci(last, episodes)[1],
         mean_distance_last=sum(dist) / n,
-        chamfer_last=float(np.mean(cd)),
-        chamfer_last_ci95=grouped_ci(cd, episodes)[1],
-        emd_last=float(np.mean(emd)),
-        emd_last_ci95=grouped_ci(emd, episodes)[1],
+        chamfer_last=float(np.mean(shapes["pred_last"][0])),
+        chamfer_last_ci95=grouped_ci(shapes["pred_last"][0], episodes)[1],
+        emd_last=float(np.mean(shapes["pred_last"][1])),
+        emd_last_ci95=grouped_ci(shapes["pred_last"][1], episodes)[1],
         zero_motion_mse_1step=float(np.sum(still, 0)[0] / n),
         zero_motion_mse_rollout_last=float(np.sum(still, 0)[1] / n),
+        chamfer_1step=float(np.mean(shapes["pred_1"][0])),
+        chamfer_1step_ci95=grouped_ci(shapes["pred_1"][0], episodes)[1],
+        emd_1step=float(np.mean(shapes["pred_1"][1])),
+        emd_1step_ci95=grouped_ci(shapes["pred_1"][1], episodes)[1],
+        zero_motion_chamfer_1step=float(np.mean(shapes["still_1"][0])),
+        zero_motion_emd_1step=float(np.mean(shapes["still_1"][1])),
+        zero_motion_chamfer_last=float(np.mean(shapes["still_last"][0])),
+        zero_motion_emd_last=float(np.mean(shapes["still_last"][1])),
         json=out / f"{stem}.json",
         plot=out / f"{stem}.png",
     )
