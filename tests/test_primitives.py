@@ -53,7 +53,7 @@ def test_planning_candidates_are_the_primitive_drawn_with_the_same_seed(setup):
     obs = scene.observe()
     kind = "push" if task == "box" else "press"
     planned = candidate(kind, np.random.default_rng(3), ctx, obs).targets
-    direct = draw(task, 3, ctx, obs).targets(ctx, obs, obs.ctrl, lift=task == "box").targets
+    direct = draw(task, 3, ctx, obs).targets(ctx, obs, obs.ctrl, lift=True).targets
     assert all(np.array_equal(x, y) for x, y in zip(planned, direct, strict=True))
 
 

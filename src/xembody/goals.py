@@ -133,11 +133,11 @@ def shape_names() -> list[str]:
 
 def named_goal(name: str, n: int, centre: np.ndarray | None = None) -> Goal:
     """The named goal shape (n, 3), moved so that its start lump's centre lies at `centre` (3,) (the
-    episode's lump); a one-line error for an unknown name."""
+    episode's lump); a one-line error for an unknown name or an unreadable file."""
     if name not in shape_names():
         raise XembodyError(f"unknown goal shape {name!r}; choose one of: {', '.join(shape_names())}")
-    pts = np.load(GOAL_SHAPES / f"{name}.npy").astype(np.float64)
+    pts = load_goal_points(GOAL_SHAPES / f"{name}.npy", n).points.astype(np.float64)
     if centre is not None:
-        start = np.load(GOAL_SHAPES / "start.npy").mean(0)
+        start = load_goal_points(GOAL_SHAPES / "start.npy", n).points.mean(0)
         pts = pts + np.array([*(centre[:2] - start[:2]), 0.0])
-    return Goal(check_points(pts, n, f"goal shape {name}"))
+    return Goal(pts)

@@ -46,9 +46,8 @@ class GoalShape:
 
 
 DEEP = 0.035  # m: fingertips this far below the top (the lump is 4.5 cm tall): a deep groove
-LINE = tuple(
-    np.linspace(-0.034, 0.034, 8)
-)  # m: eight pokes ~1 cm apart, edge to edge (spots reach 0.7 radius)
+# m: eight pokes ~1 cm apart, edge to edge (the planner's spots reach 0.7 of the lump's radius)
+LINE = tuple(np.linspace(-0.034, 0.034, 8))
 C = 0.022  # m: the dimples' corners
 SHAPES: dict[str, GoalShape] = {
     s.name: s
@@ -81,9 +80,10 @@ SHAPES: dict[str, GoalShape] = {
 
 
 def make_shape(shape: GoalShape, hand: str = REFERENCE_HAND) -> tuple[np.ndarray, np.ndarray]:
-    # Fingertip presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers
-    # closing in the clay sweep it across the table instead of pinching it (measured: clay thrown 16 cm).
-    """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start."""
+    """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start.
+
+    Pokes, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
+    sweep it across the table instead of pinching it (measured: clay thrown 16 cm)."""
     from xembody.embodiments import hand_frame
     from xembody.explore import context
     from xembody.primitives import Press, hover_ctrl

@@ -71,9 +71,9 @@ def draw(
 def candidate(
     kind: str, rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, push: PushRanges = PLAN_PUSH
 ) -> PrimitivePlan:
-    """One random primitive's targets from the current ones (a push lifts clear first; a press starts from
-    its hover)."""
-    return draw(kind, rng, ctx, obs, push).targets(ctx, obs, obs.ctrl, lift=kind == "push")
+    """One random primitive's targets from the current ones, lifting clear of the object first (as
+    exploration does: a hand turning or moving low drags clay and knocks boxes)."""
+    return draw(kind, rng, ctx, obs, push).targets(ctx, obs, obs.ctrl, lift=True)
 
 
 class PrimitivePlanner:
@@ -104,7 +104,7 @@ class PrimitivePlanner:
         ]
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:
-        return primitive.targets(self.ctx, obs, obs.ctrl, lift=self.cfg.kind == "push").targets
+        return primitive.targets(self.ctx, obs, obs.ctrl, lift=True).targets
 
     def score(self, seqs: list[list[np.ndarray]], obs: Observation) -> tuple[np.ndarray, list, list]:
         """Roll target sequences out from `obs`: (cost of each (S,), each one's predicted object particles
