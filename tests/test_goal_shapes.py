@@ -58,6 +58,8 @@ def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip()
     assert "unknown goal shape 'nope'" in err and len(err.splitlines()) == 1
+    assert main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "box", "--goal", "valley"]) == 2
+    assert "use it with --task plasticine" in capsys.readouterr().err
 
 
 def test_a_plasticine_planning_episode_with_the_shipped_model_runs_end_to_end(tmp_path):
