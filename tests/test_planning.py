@@ -470,6 +470,4 @@ def test_cross_entropy_refinement_only_improves_on_the_same_draws():
     a, b = plain.update(obs), refined.update(obs)
     assert b.cost < a.cost
     with pytest.raises(ValueError, match="perturbs presses only"):
-        PrimitivePlanner(
-            PrimitiveConfig(kind="push", candidates=2, refine=1), FollowWrist(), ctx, goal
-        ).update(obs)
+        PrimitivePlanner(PrimitiveConfig(kind="push", candidates=2, refine=1), FollowWrist(), ctx, goal)

@@ -89,6 +89,8 @@ class PrimitivePlanner:
     def __init__(self, cfg: PrimitiveConfig, dynamics: Dynamics, ctx: PrimitiveContext, goal: np.ndarray):
         if cfg.kind not in KINDS:
             raise ValueError(f"unknown primitive kind {cfg.kind!r}; choose {', '.join(KINDS)}")
+        if cfg.refine and cfg.kind != "press":
+            raise ValueError("cross-entropy refinement perturbs presses only")
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
@@ -123,8 +125,6 @@ class PrimitivePlanner:
     def update(self, obs: Observation) -> Update:
         t0 = time.perf_counter()
         cfg = self.cfg
-        if cfg.refine and cfg.kind != "press":
-            raise ValueError("cross-entropy refinement perturbs presses only")
         prims = self._draws(obs)
         cost, preds, ctrls = self.score([self._targets(p, obs) for p in prims], obs)
         for r in range(cfg.refine):
