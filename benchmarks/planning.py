@@ -92,11 +92,13 @@ def main() -> None:
         "ours": replace(base, planner="ours", episodes=args.episodes),
         "ours (oracle)": replace(base, model=ORACLE, planner="ours", episodes=args.episodes),
     }
+    if args.no_box:
+        runs = {}
     table = {}
-    for name, cfg in ({} if args.no_box else runs).items():
+    for name, cfg in runs.items():
         table[name] = time_updates(cfg, args.states)
         print(f"{name:>14}: {table[name]['seconds_per_update']:.2f} s per update", flush=True)
-    for name, cfg in ({} if args.no_box else runs).items():
+    for name, cfg in runs.items():
         if cfg.episodes:
             s = plan(replace(cfg, out=args.out / name.replace(" (oracle)", "_oracle")))
             table[name] |= {

@@ -68,12 +68,17 @@ def draw(
     raise ValueError(f"unknown primitive kind {kind!r}; choose {', '.join(KINDS)}")
 
 
+def from_here(primitive: Push | Press, ctx: PrimitiveContext, obs: Observation) -> PrimitivePlan:
+    """A primitive's targets from the current ones, lifting clear of the object first (as exploration
+    does: a hand turning or moving low drags clay and knocks boxes)."""
+    return primitive.targets(ctx, obs, obs.ctrl, lift=True)
+
+
 def candidate(
     kind: str, rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, push: PushRanges = PLAN_PUSH
 ) -> PrimitivePlan:
-    """One random primitive's targets from the current ones, lifting clear of the object first (as
-    exploration does: a hand turning or moving low drags clay and knocks boxes)."""
-    return draw(kind, rng, ctx, obs, push).targets(ctx, obs, obs.ctrl, lift=True)
+    """One random primitive's targets from the current ones (`from_here`)."""
+    return from_here(draw(kind, rng, ctx, obs, push), ctx, obs)
 
 
 class PrimitivePlanner:
@@ -106,7 +111,7 @@ class PrimitivePlanner:
         ]
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:
-        return primitive.targets(self.ctx, obs, obs.ctrl, lift=True).targets
+        return from_here(primitive, self.ctx, obs).targets
 
     def score(self, seqs: list[list[np.ndarray]], obs: Observation) -> tuple[np.ndarray, list, list]:
         """Roll target sequences out from `obs`: (cost of each (S,), each one's predicted object particles

@@ -112,8 +112,8 @@ def perturb_press(press: Press, rng: np.random.Generator, ctx: PrimitiveContext,
     noise, `scale` (0-1) of each one's sampling range, and kept within those ranges (cross-entropy
     refinement of the best candidates)."""
     lo, hi = PITCH[press.kind]
-    spot = press.spot + rng.normal(0.0, scale * ctx.extent.radius * SPOT, 2)
     reach = ctx.extent.radius * SPOT
+    spot = press.spot + rng.normal(0.0, scale * reach, 2)
     spot *= min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
     closure = (
         0.0

@@ -258,6 +258,12 @@ def cylinder(name: str = "cylinder", radius: float = 0.04, height: float = 0.06)
     return RigidObject(name, (Part("cylinder", (radius, height / 2), (0.0, 0.0, height / 2)),))
 
 
+def _mpm_plasticine() -> SceneObject:
+    from xembody.sim.mpm import MpmPlasticine  # Newton and Warp load only when asked for
+
+    return MpmPlasticine()
+
+
 OBJECTS = {
     "box": box,
     "box_small": lambda: box("box_small", (0.06, 0.06, 0.04)),
@@ -265,11 +271,5 @@ OBJECTS = {
     "t_shape": t_shape,
     "cylinder": cylinder,
     "plasticine": Plasticine,
-    "plasticine_mpm": lambda: _mpm_plasticine(),
+    "plasticine_mpm": _mpm_plasticine,
 }
-
-
-def _mpm_plasticine() -> SceneObject:
-    from xembody.sim.mpm import MpmPlasticine  # Newton and Warp load only when asked for
-
-    return MpmPlasticine()
