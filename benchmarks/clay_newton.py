@@ -2,8 +2,8 @@
 # ruff: noqa: E402, E501, E731, B905  (a standalone measurement script, run in its own venv)
 """Measure Newton's implicit MPM (SolverImplicitMPM, Warp CPU backend) as a clay engine.
 
-Standalone: runs with a venv holding newton==1.8.0, warp-lang, numpy, scipy (and mujoco for
---driver mujoco), e.g.
+Runs in the project's venv (`pip install 'xembody[mpm]'`: `.venv/bin/python benchmarks/clay_newton.py`) or
+in any venv holding newton==1.8.0, warp-lang, numpy, scipy (and mujoco for --driver mujoco), e.g.
 
     python3 -m venv /tmp/nvenv
     /tmp/nvenv/bin/pip install newton==1.8.0 warp-lang mujoco==4.0.0 numpy scipy
@@ -51,8 +51,9 @@ wp.config.quiet = True  # before newton imports/initialises Warp
 
 import newton
 from newton.solvers import SolverImplicitMPM
-from scipy.optimize import linear_sum_assignment
 from scipy.spatial import ConvexHull, cKDTree
+
+from clay_metrics import shape_distance  # benchmarks/clay_metrics.py, the same measure as clay_mujoco.py
 
 BLOCK = (0.07, 0.07, 0.045)  # block size [m]
 
@@ -325,21 +326,6 @@ class DensityGrid:
         return float(d.mean()) if d.size else float("nan")
 
 
-def chamfer(a, b):
-    da, _ = cKDTree(b).query(a)
-    db, _ = cKDTree(a).query(b)
-    return float(da.mean() + db.mean())
-
-
-def emd(a, b, k, seed):
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(len(a), size=min(k, len(a)), replace=False)
-    A, B = a[idx], b[idx]
-    C = np.linalg.norm(A[:, None, :] - B[None, :, :], axis=2)
-    r, c = linear_sum_assignment(C)
-    return float(C[r, c].mean())
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -542,9 +528,8 @@ def main(argv=None):
             f"max top {1e3 * top_before:.1f} -> {1e3 * float(top['after'].max()):.1f} mm"
         )
     print(
-        f"chamfer={1e3 * chamfer(before, after):.2f}mm emd{args.emd_points}="
-        f"{1e3 * emd(before, after, args.emd_points, args.seed):.2f}mm "
-        f"(chamfer: mean NN distance a->b plus b->a; EMD: mean matched distance, same random indices)"
+        f"C+E={shape_distance(before, after, args.emd_points, args.seed):.4f} m "
+        f"(Chamfer + EMD over {args.emd_points} of the same material points: benchmarks/clay_metrics.py)"
     )
     disp = np.linalg.norm(after - before, axis=1)
     bottom = before[:, 2] < h  # bottom layer resting on the table

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from xembody.errors import XembodyError
-from xembody.experiments.goal_shapes import MIN_APART, MIN_FROM_START, SHAPES, index
-from xembody.goals import GOAL_SHAPES, Goal, named_goal, shape_error, shape_names
+from xembody.experiments.goal_shapes import MIN_APART, MIN_FROM_START, SHAPES, VERSION_HANDS, index
+from xembody.goals import (
+    GOAL_SHAPES,
+    GOAL_SHAPES_HAND,
+    SHAPE_TOLERANCE,
+    Goal,
+    named_goal,
+    shape_error,
+    shape_names,
+    shape_versions,
+)
 
 
 def test_at_least_four_shapes_ship_each_from_a_recipe_of_four_or_more_primitives():
@@ -20,9 +29,12 @@ def test_at_least_four_shapes_ship_each_from_a_recipe_of_four_or_more_primitives
         assert cloud.shape == (300, 3) and np.isfinite(cloud).all() and cloud[:, 2].min() > -0.005
 
 
-def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_each_other():
+@pytest.mark.parametrize("hand", [GOAL_SHAPES_HAND, *VERSION_HANDS])
+def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_each_other(hand):
+    """Every hand's version of the library (the same scripts, run by that hand) is a library by itself."""
+    assert hand in shape_versions()
     start = np.load(GOAL_SHAPES / "start.npy")
-    clouds = {n: np.load(GOAL_SHAPES / f"{n}.npy") for n in shape_names()}
+    clouds = {n: named_goal(n, 300, hand=hand).points for n in shape_names()}
     for name, cloud in clouds.items():
         assert shape_error(cloud, Goal(start)) >= MIN_FROM_START, name
         for other, c in clouds.items():
@@ -30,7 +42,18 @@ def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_ea
                 assert shape_error(cloud, Goal(c)) >= MIN_APART, (name, other)
     recorded = index()
     for name, cloud in clouds.items():  # the index records what the files hold
-        assert recorded[name]["from_start"] == pytest.approx(shape_error(cloud, Goal(start)), rel=1e-6)
+        entry = recorded[name] if hand == GOAL_SHAPES_HAND else recorded[name]["versions"][hand]
+        assert entry["from_start"] == pytest.approx(shape_error(cloud, Goal(start)), rel=1e-6)
+
+
+def test_the_index_says_why_each_hand_has_its_own_version():
+    """Another hand running the reference script does not end near the reference cloud (fingers of other
+    sizes and spacing), while the reference hand landing 2 mm off its spots ends much nearer: a named goal
+    is only reachable, to the threshold, as the planning hand itself makes it."""
+    for name, entry in index().items():
+        assert 0 < entry["sensitivity"] < SHAPE_TOLERANCE
+        for hand in VERSION_HANDS:
+            assert entry["versions"][hand]["to_reference"] > entry["sensitivity"], (name, hand)
 
 
 def test_named_goals_follow_the_lump_and_unknown_names_get_one_line():
@@ -44,6 +67,8 @@ def test_named_goals_follow_the_lump_and_unknown_names_get_one_line():
         named_goal("nope", 300)
     with pytest.raises(XembodyError, match=r"shape \(100, 3\)"):
         named_goal(name, 100)
+    with pytest.raises(XembodyError, match="goal shapes made by 'umi' do not ship; choose --goal-hand from"):
+        named_goal(name, 300, hand="umi")
 
 
 def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):

@@ -60,6 +60,34 @@ def test_the_mujoco_oracle_refuses_clay_it_cannot_simulate(scene):
         MujocoDynamics(scene)
 
 
+def test_the_mpm_oracle_predicts_what_the_scene_then_does(scene):
+    """The oracle rolls a press out from the scene's own state and puts the state back: executing the same
+    targets afterwards ends where the rollout said (up to the solver's cleared warm starts), and a second
+    candidate in the same batch starts from the same clay."""
+    import torch
+
+    from xembody.sim.oracle import ExternalDynamics, oracle
+
+    ctx = context(scene, hand_frame(scene.hand))
+    scene.reset(episode_rng(0, 1))
+    scene.set_hand(hover_ctrl(ctx, scene.observe()))
+    obs = scene.observe()
+    n = scene.hand.n_ctrl
+    press = Press("fingers_pinch", 0.0, 0.6, np.zeros(n, bool), 0.0, np.zeros(2), 0.02, np.zeros((2, 2)))
+    targets = press.targets(ctx, obs, obs.ctrl, lift=False).targets[:8]  # hover, then into the clay
+    held = [obs.ctrl] * len(targets)  # a second candidate: the hand holds still
+    dyn = oracle(scene)
+    assert isinstance(dyn, ExternalDynamics)
+    before = scene.object_points()
+    pred = dyn.rollout(torch.as_tensor(np.stack([[obs.ctrl, *targets], [obs.ctrl, *held]])), None).numpy()
+    assert np.array_equal(scene.object_points(), before)  # the scene is as it was
+    assert np.abs(pred[1, -1] - before).max() < 0.002  # held still: the clay stays
+    assert shape_error(pred[0, -1], Goal(before)) > 0.003  # pressed: a dent
+    for t in targets:
+        scene.step(t)
+    assert np.abs(scene.object_points() - pred[0, -1]).max() < 0.002
+
+
 def test_placing_the_hand_does_not_fling_the_clay():
     """`set_hand` teleports the hand (from LEAP's default pose to the first press's start): the next MPM
     step must not see that jump as a hand moving at metres per second (it once threw particles 1.2 m)."""

@@ -140,6 +140,11 @@ def verb_goals(args: GoalsArgs) -> int:
             f"{'':>10}Chamfer + EMD from the start {r['from_start']:.4f} m, "
             f"from the nearest other shape {r['nearest_other']:.4f} m; picture {r['picture']}"
         )
+        for hand, v in r.get("versions", {}).items():
+            print(
+                f"{'':>10}as {hand} makes it (--goal-hand {hand}): {v['to_reference']:.4f} m from "
+                f"{r['hand']}'s, {v['from_start']:.4f} m from the start"
+            )
     return 0
 
 

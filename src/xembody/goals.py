@@ -27,6 +27,7 @@ MAX_GOAL_SHIFT = 0.15  # m from the start: further is out of a hand's reach with
 WORKSPACE = 0.3  # m: goal particles must stay within this of the table centre, above the table
 GOAL_SHAPES = Path(__file__).with_name("goal_shapes")  # named plasticine goals shipped with the package
 GOAL_SHAPES_OBJECT = "plasticine_mpm"  # the clay they were made in
+GOAL_SHAPES_HAND = "allegro"  # the reference hand that made NAME.npy (other hands' versions: HAND/NAME.npy)
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,26 @@ def shape_names() -> list[str]:
     return sorted(p.stem for p in GOAL_SHAPES.glob("*.npy") if p.stem != "start")
 
 
-def named_goal(name: str, n: int, centre: np.ndarray | None = None) -> Goal:
-    """The named goal shape (n, 3), moved so that its start lump's centre lies at `centre` (3,) (the
-    episode's lump); a one-line error for an unknown name or an unreadable file."""
+def shape_versions() -> list[str]:
+    """The hands whose own versions of the named shapes ship (the reference hand's first)."""
+    return [
+        GOAL_SHAPES_HAND,
+        *sorted(p.name for p in GOAL_SHAPES.iterdir() if p.is_dir() and p.name[0] != "_"),
+    ]
+
+
+def named_goal(name: str, n: int, centre: np.ndarray | None = None, hand: str = GOAL_SHAPES_HAND) -> Goal:
+    """The named goal shape (n, 3) as `hand` made it (`shape_versions`), moved so that its start lump's
+    centre lies at `centre` (3,) (the episode's lump); a one-line error for an unknown name or version, or
+    an unreadable file."""
     if name not in shape_names():
         raise XembodyError(f"unknown goal shape {name!r}; choose one of: {', '.join(shape_names())}")
-    pts = load_goal_points(GOAL_SHAPES / f"{name}.npy", n).points.astype(np.float64)
+    if hand not in shape_versions():
+        raise XembodyError(
+            f"goal shapes made by {hand!r} do not ship; choose --goal-hand from {', '.join(shape_versions())}"
+        )
+    folder = GOAL_SHAPES if hand == GOAL_SHAPES_HAND else GOAL_SHAPES / hand
+    pts = load_goal_points(folder / f"{name}.npy", n).points.astype(np.float64)
     if centre is not None:
         start = load_goal_points(GOAL_SHAPES / "start.npy", n).points.mean(0)
         pts = pts + np.array([*(centre[:2] - start[:2]), 0.0])

@@ -3,9 +3,10 @@ paper's primitives (`xembody.primitives.Press`) on the MPM lump from the standar
 and the clay's particles at the end are the goal.
 
 `xembody goals --make` regenerates the shipped clouds (`src/xembody/goal_shapes/`: one `NAME.npy` per
-shape, `start.npy`, and `shapes.json` with each shape's recipe and its measured distances); every shape is
-at least `MIN_FROM_START` (Chamfer + EMD, m: twice the success threshold) from the start and at least
-`MIN_APART` from every other shape (tests check the shipped files).
+shape, `start.npy`, each of `VERSION_HANDS`' own runs of the scripts in `HAND/NAME.npy`, and `shapes.json`
+with each shape's recipe and its measured distances); in every version, every shape is at least
+`MIN_FROM_START` (Chamfer + EMD, m: twice the success threshold) from the start and at least `MIN_APART`
+from every other shape (tests check the shipped files).
 """
 
 from __future__ import annotations
@@ -16,12 +17,23 @@ from pathlib import Path
 
 import numpy as np
 
-from xembody.goals import GOAL_SHAPES, GOAL_SHAPES_OBJECT, SHAPE_TOLERANCE, Goal, shape_error
+from xembody.goals import (
+    GOAL_SHAPES,
+    GOAL_SHAPES_HAND,
+    GOAL_SHAPES_OBJECT,
+    SHAPE_TOLERANCE,
+    Goal,
+    shape_error,
+)
 from xembody.io import atomic_write, atomic_write_json
 
 MIN_FROM_START = 2 * SHAPE_TOLERANCE  # 0.025 m
 MIN_APART = SHAPE_TOLERANCE  # 0.0125 m
-REFERENCE_HAND = "allegro"
+REFERENCE_HAND = GOAL_SHAPES_HAND
+# Each named shape also ships as these hands make it (the hands plasticine planning is measured with):
+# another hand running the same script ends 0.012-0.014 from the reference cloud, as far as the threshold.
+VERSION_HANDS = ("leap", "human")
+SPOT_NOISE = 0.002  # m: the reference hand landing this far off each spot: how sensitive a shape is
 OBJECT = GOAL_SHAPES_OBJECT
 
 
@@ -79,16 +91,21 @@ SHAPES: dict[str, GoalShape] = {
 }
 
 
-def make_shape(shape: GoalShape, hand: str = REFERENCE_HAND) -> tuple[np.ndarray, np.ndarray]:
-    """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start.
+def make_shape(
+    shape: GoalShape, hand: str = REFERENCE_HAND, spot_noise: float = 0.0, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start; with
+    `spot_noise` (m), every spot is moved by Gaussian noise of that size (how sensitive the shape is to
+    where the hand lands).
 
-    Pokes, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
+    Presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
     sweep it across the table instead of pinching it (measured: clay thrown 16 cm)."""
     from xembody.embodiments import hand_frame
     from xembody.explore import context
     from xembody.primitives import Press, hover_ctrl
     from xembody.sim.tasks import make_scene
 
+    rng = np.random.default_rng(seed)
     scene = make_scene(hand, "plasticine", OBJECT, seed=0)  # seed 0: the datasets' particle layout
     ctx = context(scene, hand_frame(scene.hand))
     scene.reset(None)
@@ -99,7 +116,8 @@ def make_shape(shape: GoalShape, hand: str = REFERENCE_HAND) -> tuple[np.ndarray
         obs = scene.observe()
         pitch = s.pitch if s.pitch is not None else (0.15 if s.kind == "palm_press" else 0.7)
         closing = np.full(n, s.kind != "palm_press")
-        press = Press(s.kind, s.yaw, pitch, closing, s.closure, np.array(s.spot), s.depth, np.zeros((2, 2)))
+        spot = np.array(s.spot) + rng.normal(0.0, spot_noise, 2)
+        press = Press(s.kind, s.yaw, pitch, closing, s.closure, spot, s.depth, np.zeros((2, 2)))
         for target in press.targets(ctx, obs, obs.ctrl, lift=i > 0).targets:
             scene.step(target)
     for _ in range(5):  # lift clear and let the clay settle
@@ -110,38 +128,81 @@ def make_shape(shape: GoalShape, hand: str = REFERENCE_HAND) -> tuple[np.ndarray
 
 
 def make_all(out: Path = GOAL_SHAPES, names: list[str] | None = None, progress: bool = True) -> dict:
-    """Make the shapes (default: all), write NAME.npy, start.npy and shapes.json into `out`; returns the
-    index. Shapes already in `out` are kept (delete a file to remake it)."""
+    """Make what is missing of the shapes (default: all): the reference hand's cloud (NAME.npy, and
+    start.npy), each of `VERSION_HANDS`' own version (HAND/NAME.npy), and the reference script's
+    sensitivity to `SPOT_NOISE` (recorded in the index); then write the index of every shape in `out`
+    (shapes.json) and return it. Delete a file to remake it; a script takes ~1.5 min a run on one core."""
     from tqdm.auto import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
-    clouds = {}
-    start = None
+    old = json.loads((out / "shapes.json").read_text()) if (out / "shapes.json").exists() else {}
+    sensitivity = {k: v["sensitivity"] for k, v in old.items() if "sensitivity" in v}
     for name in tqdm(names or list(SHAPES), desc="goal shapes", disable=not progress):
         path = out / f"{name}.npy"
-        if path.exists():
-            clouds[name] = np.load(path)
-            continue
-        start, clouds[name] = make_shape(SHAPES[name])
-        atomic_write(path, lambda tmp, c=clouds[name]: np.save(tmp, c))
-    if start is not None:
-        atomic_write(out / "start.npy", lambda tmp: np.save(tmp, start))
-    start = np.load(out / "start.npy")
-    index = {
+        if not path.exists():
+            start, cloud = make_shape(SHAPES[name])
+            _save(out / "start.npy", start)
+            _save(path, cloud)
+            sensitivity.pop(name, None)
+        for hand in VERSION_HANDS:
+            version = out / hand / f"{name}.npy"
+            if not version.exists():
+                version.parent.mkdir(exist_ok=True)
+                _save(version, make_shape(SHAPES[name], hand)[1])
+        if name not in sensitivity:
+            noisy = make_shape(SHAPES[name], REFERENCE_HAND, SPOT_NOISE, seed=1)[1]
+            sensitivity[name] = shape_error(noisy, Goal(np.load(path)))
+    index = describe(out, sensitivity)
+    atomic_write_json(out / "shapes.json", index)
+    return index
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    atomic_write(path, lambda tmp: np.save(tmp, array))
+
+
+def describe(out: Path, sensitivity: dict[str, float]) -> dict:
+    """The index of the shapes in `out`: recipe, distances from the start and from the nearest other shape
+    (of the same hand's versions), the sensitivity to landing off the spots, each version's distance from
+    the reference cloud."""
+    start = Goal(np.load(out / "start.npy"))
+    names = [n for n in SHAPES if (out / f"{n}.npy").exists()]
+
+    def distances(folder: Path) -> dict[str, dict[str, float]]:
+        clouds = {n: np.load(folder / f"{n}.npy") for n in names if (folder / f"{n}.npy").exists()}
+        return {
+            n: {
+                "from_start": shape_error(c, start),
+                "nearest_other": min(
+                    (shape_error(c, Goal(o)) for k, o in clouds.items() if k != n), default=None
+                ),
+            }
+            for n, c in clouds.items()
+        }
+
+    reference = distances(out)
+    versions = {hand: distances(out / hand) for hand in VERSION_HANDS}
+    return {
         name: {
             "description": SHAPES[name].description,
             "hand": REFERENCE_HAND,
             "object": OBJECT,
             "steps": [asdict(s) for s in SHAPES[name].steps],
-            "from_start": shape_error(cloud, Goal(start)),
-            "nearest_other": min(
-                (shape_error(cloud, Goal(other)) for k, other in clouds.items() if k != name), default=None
-            ),
+            **reference[name],
+            "sensitivity": sensitivity.get(name),
+            "versions": {
+                hand: {
+                    **v[name],
+                    "to_reference": shape_error(
+                        np.load(out / hand / f"{name}.npy"), Goal(np.load(out / f"{name}.npy"))
+                    ),
+                }
+                for hand, v in versions.items()
+                if name in v
+            },
         }
-        for name, cloud in clouds.items()
+        for name in names
     }
-    atomic_write_json(out / "shapes.json", index)
-    return index
 
 
 def picture(name: str, out: Path) -> Path:

@@ -28,6 +28,7 @@ from xembody.goals import (
     load_goal_points,
     named_goal,
     shape_names,
+    shape_versions,
 )
 from xembody.io import atomic_write_json
 from xembody.planning import MPC, PLANNERS, Dynamics, LearnedDynamics, PrimitiveConfig, PrimitivePlanner
@@ -36,7 +37,7 @@ from xembody.resume import check_same_settings
 from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
 from xembody.sim.goals import box_goal
 from xembody.sim.objects import RigidObject
-from xembody.sim.oracle import MujocoDynamics
+from xembody.sim.oracle import ExternalDynamics, MujocoDynamics, oracle
 from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
 from xembody.stats import proportion_ci
@@ -70,7 +71,8 @@ class PlanConfig:
     goal_points: Path | None = None
     """Plasticine: a goal cloud (No, 3) as .npy; default: made by --goal-hand pressing the same block."""
     goal_hand: str = "allegro"
-    """Plasticine: the hand whose press sequence makes a reachable goal shape."""
+    """Plasticine: the hand whose press sequence makes a reachable goal shape; with --goal, whose version
+    of the named shape to reach (allegro's, or leap's or human's: the same script run by that hand)."""
     goal_frames: int = 30
     """Plasticine: frames of that press sequence."""
     episodes: int = 5
@@ -152,14 +154,14 @@ def make_planner(
         return PrimitivePlanner(pc, dyn, ctx, goal.points)
     pc = PLANNERS[cfg.planner]
     pc = replace(pc, mppi=replace(pc.mppi, seed=seed), cost=replace(pc.cost, shape=shape))
-    if isinstance(dyn, MujocoDynamics):  # no gradients through the simulator
+    if isinstance(dyn, MujocoDynamics | ExternalDynamics):  # no gradients through the simulator
         pc = replace(pc, grad_steps=0)
     return MPC(pc, dyn, ctx.hand, goal.points, ctx.limits)
 
 
 def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
     if cfg.model == ORACLE:
-        return MujocoDynamics(scene)
+        return oracle(scene)
     from xembody.train.checkpoint import load_model
 
     model, _ = load_model(cfg.model, device=resolve_device(cfg.device))
@@ -183,7 +185,7 @@ def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
         return box_goal(scene, cfg.goal_yaw, cfg.goal_shift)
     n = len(scene.object_points())
     if cfg.goal is not None:
-        return named_goal(goal_name(cfg, i), n, centre=scene.object_points().mean(0))
+        return named_goal(goal_name(cfg, i), n, centre=scene.object_points().mean(0), hand=cfg.goal_hand)
     if cfg.goal_points is not None:
         return load_goal_points(cfg.goal_points, n)
     return Goal(press_goal(cfg, i))
@@ -226,6 +228,11 @@ def check(cfg: PlanConfig) -> None:
         )
     if cfg.goal is not None and cfg.task != "plasticine":
         raise XembodyError("--goal names a plasticine shape: use it with --task plasticine")
+    if cfg.goal is not None and cfg.goal_hand not in shape_versions():
+        raise XembodyError(
+            f"goal shapes made by {cfg.goal_hand!r} do not ship; choose --goal-hand from "
+            f"{', '.join(shape_versions())}"
+        )
     resolve_device(cfg.device)
 
 

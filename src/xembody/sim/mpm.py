@@ -28,6 +28,14 @@ import numpy as np
 from xembody.errors import XembodyError
 from xembody.sim.objects import ObjectKind, SceneObject
 
+# Per-particle solver state besides positions and velocities (plastic history, APIC gradients, stress).
+_HISTORY = (
+    "particle_elastic_strain",
+    "particle_transform",
+    "particle_qd_grad",
+    "particle_stress",
+    "particle_Jp",
+)
 os.environ.setdefault("WARP_CACHE_PATH", os.path.join(os.path.expanduser("~"), ".cache", "warp"))
 
 
@@ -156,8 +164,8 @@ class MpmPlasticine(SceneObject):
         self._state.body_q.assign(q)
 
     def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
-        """The lump at rest, shifted by a random offset (none without `rng`); the solver restarts from the
-        hand's pose."""
+        """The lump at rest, shifted by a random offset (none without `rng`). The solver restarts when the
+        scene places the hand next (`teleported`)."""
         noise = self.cfg.position_noise
         shift = np.array([*(np.zeros(2) if rng is None else rng.uniform(-noise, noise, 2)), 0.0])
         wp = self._wp
@@ -166,13 +174,30 @@ class MpmPlasticine(SceneObject):
         mujoco.mj_kinematics(model, data)
         self._set_colliders(data)
         self._solver.setup_collider(body_mass=wp.zeros_like(self._model.body_mass), body_q=self._state.body_q)
-        self._solver.reset(self._state)
 
     def teleported(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
         """Colliders where the hand now is, and the solver's previous poses with them: a placed hand has no
         velocity (else the first step sees metres per second and flings the clay)."""
         self._set_colliders(data)
         self._solver.reset(self._state)
+
+    def save(self) -> dict[str, np.ndarray]:
+        """The material points' positions, velocities and plastic history (host copies)."""
+        st = self._state
+        out = {"q": st.particle_q.numpy().copy(), "qd": st.particle_qd.numpy().copy()}
+        out.update({k: getattr(st.mpm, k).numpy().copy() for k in _HISTORY})
+        return out
+
+    def restore(self, saved: dict[str, np.ndarray], model: mujoco.MjModel, data: mujoco.MjData) -> None:
+        """Back to `saved`; the solver's warm starts are cleared (they only speed up its iterations) and its
+        colliders start where the hand is now, at rest."""
+        st = self._state
+        st.particle_q.assign(saved["q"])
+        st.particle_qd.assign(saved["qd"])
+        self._set_colliders(data)
+        self._solver.reset(st)
+        for k in _HISTORY:  # after reset, which clears the particle history
+            getattr(st.mpm, k).assign(saved[k])
 
     def advance(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:
         """One MPM step with the hand where MuJoCo has it now (the end of the step)."""

@@ -45,6 +45,14 @@ class SceneObject(abc.ABC):
         """External objects: whether the hand (particles (Nh, 3)) touches the object."""
         return False
 
+    def save(self) -> object:
+        """External objects: a copy of the engine's state, for `restore` (the MPM oracle's rollouts)."""
+        raise NotImplementedError(f"{self.name} lives in MuJoCo: its state is MuJoCo's")
+
+    def restore(self, saved: object, model: mujoco.MjModel, data: mujoco.MjData) -> None:
+        """External objects: back to a `save`d state, with the hand (at rest) where `data` has it."""
+        raise NotImplementedError(f"{self.name} lives in MuJoCo: its state is MuJoCo's")
+
     @abc.abstractmethod
     def add_to(self, spec: mujoco.MjSpec) -> None:
         """Add the object's bodies/flex to `spec`, resting on the table at the origin."""

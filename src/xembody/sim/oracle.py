@@ -66,3 +66,45 @@ class MujocoDynamics:
                     mujoco.mj_flex(m, p)
                 out[s, h] = self.scene.obj.points(p)
         return torch.from_numpy(out).to(ctrl.dtype)
+
+
+class ExternalDynamics:
+    """Candidate sequences simulated by stepping the scene itself (MuJoCo and its external engine, the MPM
+    clay), restoring its state after each: the oracle for objects `mujoco.rollout` cannot simulate.
+
+    Sequential and dear (one MPM simulation per candidate: ~15 s a press on one CPU core), so plans with
+    it use few candidates. The restored solver starts without its warm starts, so a replayed candidate ends
+    within a fraction of a millimetre of where it did in the rollout, not bit for bit.
+    """
+
+    def __init__(self, scene: Scene):
+        if not scene.obj.external:
+            raise XembodyError(f"{scene.obj.name} lives in MuJoCo: plan with MujocoDynamics")
+        self.scene = scene
+
+    def close(self) -> None:
+        pass
+
+    def rollout(self, ctrl: torch.Tensor, obj: torch.Tensor) -> torch.Tensor:
+        """ctrl (S, H+1, n_ctrl) -> object particles after each planned step (S, H, No, 3); `ctrl[:, 0]`
+        is already in force and `obj` is not needed (the engine has the exact state)."""
+        scene = self.scene
+        saved = scene.save()
+        plan = ctrl[:, 1:].detach().cpu().double().numpy()
+        S, H = plan.shape[:2]
+        out = np.empty((S, H, *scene.object_points().shape))
+        try:
+            for s in range(S):
+                for h in range(H):
+                    scene.step(plan[s, h])
+                    out[s, h] = scene.object_points()
+                scene.restore(saved)
+        finally:
+            scene.restore(saved)
+        return torch.from_numpy(out).to(ctrl.dtype)
+
+
+def oracle(scene: Scene) -> MujocoDynamics | ExternalDynamics:
+    """The simulator as the planner's dynamics: `mujoco.rollout` for MuJoCo objects, the scene itself for
+    an external engine's."""
+    return ExternalDynamics(scene) if scene.obj.external else MujocoDynamics(scene)

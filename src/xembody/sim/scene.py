@@ -23,6 +23,16 @@ TABLE_GEOM = "table"
 # (e.g. an object squeezed between fingers and table); such episodes are redrawn, and rejected by validation.
 MAX_PARTICLE_STEP = 0.3
 CONTACT_EVERY = 10  # substeps between contact checks (20 ms at the default timestep)
+_FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS | mujoco.mjtState.mjSTATE_CTRL
+
+
+@dataclass(frozen=True)
+class SceneState:
+    """A copy of a scene's simulation: MuJoCo's full physics state and controls, and an external object's
+    engine state."""
+
+    physics: np.ndarray
+    external: object = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,21 @@ class Scene:
         if self.model.nflex:
             mujoco.mj_flex(self.model, self.data)
         return touched
+
+    def save(self) -> SceneState:
+        """The whole simulation state (MuJoCo's and an external object's), for `restore`."""
+        m, d = self.model, self.data
+        physics = np.empty(mujoco.mj_stateSize(m, _FULL))
+        mujoco.mj_getState(m, d, physics, _FULL)
+        return SceneState(physics, self.obj.save() if self.obj.external else None)
+
+    def restore(self, saved: SceneState) -> None:
+        """Back to a `save`d state (the oracle rolls candidates out from the scene's own state)."""
+        m, d = self.model, self.data
+        mujoco.mj_setState(m, d, saved.physics, _FULL)
+        mujoco.mj_forward(m, d)
+        if self.obj.external:
+            self.obj.restore(saved.external, m, d)
 
     def qpos(self) -> np.ndarray:
         """Hand joint positions incl. the wrist, (dof,)."""
