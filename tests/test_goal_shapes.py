@@ -78,6 +78,9 @@ def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["name"] for r in rows} == set(shape_names())
     assert all((tmp_path / f"{r['name']}.png").is_file() and r["from_start"] >= MIN_FROM_START for r in rows)
+    assert main(["goals", "--out", str(tmp_path)]) == 0  # the table names each hand's version
+    table = capsys.readouterr().out
+    assert all(f"as {hand} makes it (--goal-hand {hand})" in table for hand in VERSION_HANDS)
     assert (
         main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "nope"]) == 2
     )
@@ -85,6 +88,9 @@ def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
     assert "unknown goal shape 'nope'" in err and len(err.splitlines()) == 1
     assert main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "box", "--goal", "valley"]) == 2
     assert "use it with --task plasticine" in capsys.readouterr().err
+    args = ["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "valley"]
+    assert main([*args, "--goal-hand", "umi"]) == 2
+    assert "goal shapes made by 'umi' do not ship" in capsys.readouterr().err
 
 
 def test_a_plasticine_planning_episode_with_the_shipped_model_runs_end_to_end(tmp_path):
