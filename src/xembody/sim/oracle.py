@@ -93,14 +93,13 @@ class ExternalDynamics:
         plan = ctrl[:, 1:].detach().cpu().double().numpy()
         S, H = plan.shape[:2]
         out = np.empty((S, H, *scene.object_points().shape))
-        try:
-            for s in range(S):
+        for s in range(S):
+            try:
                 for h in range(H):
                     scene.step(plan[s, h])
                     out[s, h] = scene.object_points()
+            finally:  # the scene is back where it was, whatever happened in the rollout
                 scene.restore(saved)
-        finally:
-            scene.restore(saved)
         return torch.from_numpy(out).to(ctrl.dtype)
 
 
