@@ -140,16 +140,21 @@ def shape_versions() -> list[str]:
     ]
 
 
+def check_shape_version(hand: str) -> None:
+    """A one-line error unless the named shapes ship as `hand` made them."""
+    if hand not in shape_versions():
+        raise XembodyError(
+            f"goal shapes made by {hand!r} do not ship; choose --goal-hand from {', '.join(shape_versions())}"
+        )
+
+
 def named_goal(name: str, n: int, centre: np.ndarray | None = None, hand: str = GOAL_SHAPES_HAND) -> Goal:
     """The named goal shape (n, 3) as `hand` made it (`shape_versions`), moved so that its start lump's
     centre lies at `centre` (3,) (the episode's lump); a one-line error for an unknown name or version, or
     an unreadable file."""
     if name not in shape_names():
         raise XembodyError(f"unknown goal shape {name!r}; choose one of: {', '.join(shape_names())}")
-    if hand not in shape_versions():
-        raise XembodyError(
-            f"goal shapes made by {hand!r} do not ship; choose --goal-hand from {', '.join(shape_versions())}"
-        )
+    check_shape_version(hand)
     folder = GOAL_SHAPES if hand == GOAL_SHAPES_HAND else GOAL_SHAPES / hand
     pts = load_goal_points(folder / f"{name}.npy", n).points.astype(np.float64)
     if centre is not None:

@@ -25,10 +25,10 @@ from xembody.goals import (
     Goal,
     GoalErrors,
     check_pose_goal,
+    check_shape_version,
     load_goal_points,
     named_goal,
     shape_names,
-    shape_versions,
 )
 from xembody.io import atomic_write_json
 from xembody.planning import MPC, PLANNERS, Dynamics, LearnedDynamics, PrimitiveConfig, PrimitivePlanner
@@ -228,11 +228,8 @@ def check(cfg: PlanConfig) -> None:
         )
     if cfg.goal is not None and cfg.task != "plasticine":
         raise XembodyError("--goal names a plasticine shape: use it with --task plasticine")
-    if cfg.goal is not None and cfg.goal_hand not in shape_versions():
-        raise XembodyError(
-            f"goal shapes made by {cfg.goal_hand!r} do not ship; choose --goal-hand from "
-            f"{', '.join(shape_versions())}"
-        )
+    if cfg.goal is not None:
+        check_shape_version(cfg.goal_hand)
     resolve_device(cfg.device)
 
 

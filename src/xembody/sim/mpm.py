@@ -194,9 +194,8 @@ class MpmPlasticine(SceneObject):
         st = self._state
         st.particle_q.assign(saved["q"])
         st.particle_qd.assign(saved["qd"])
-        self._set_colliders(data)
-        self._solver.reset(st)
-        for k in _HISTORY:  # after reset, which clears the particle history
+        self.teleported(model, data)
+        for k in _HISTORY:  # after the solver's reset, which clears the particle history
             getattr(st.mpm, k).assign(saved[k])
 
     def advance(self, model: mujoco.MjModel, data: mujoco.MjData) -> None:

@@ -72,9 +72,9 @@ class ExternalDynamics:
     """Candidate sequences simulated by stepping the scene itself (MuJoCo and its external engine, the MPM
     clay), restoring its state after each: the oracle for objects `mujoco.rollout` cannot simulate.
 
-    Sequential and dear (one MPM simulation per candidate: ~15 s a press on one CPU core), so plans with
+    Sequential and dear (one MPM simulation per candidate: ~15-20 s a press on one CPU core), so plans with
     it use few candidates. The restored solver starts without its warm starts, so a replayed candidate ends
-    within a fraction of a millimetre of where it did in the rollout, not bit for bit.
+    near where it did in the rollout (within 2 mm: tests/test_mpm.py), not bit for bit.
     """
 
     def __init__(self, scene: Scene):
