@@ -469,5 +469,36 @@ def test_cross_entropy_refinement_only_improves_on_the_same_draws():
     )
     a, b = plain.update(obs), refined.update(obs)
     assert b.cost < a.cost
-    with pytest.raises(ValueError, match="perturbs presses only"):
+    with pytest.raises(ValueError, match="for presses only"):
         PrimitivePlanner(PrimitiveConfig(kind="push", candidates=2, refine=1), FollowWrist(), ctx, goal)
+
+
+def test_guided_presses_land_where_the_clay_stands_above_the_goal():
+    """With `guided`, that share of the draws press where the goal is lower than the clay (here: its +y
+    half, 12 mm lower); the other draws are the very ones an unguided planner of the same seed makes."""
+    from xembody.planning import PrimitiveConfig, PrimitivePlanner
+
+    scene = make_scene("leap", "plasticine")
+    frame = hand_frame(scene.hand)
+    _start(scene, frame, 0)
+    obs = scene.observe()
+    ctx = context(scene, frame)
+    centre = obs.object_centre
+    goal = obs.object_points.copy()
+    goal[goal[:, 1] > centre[1], 2] -= 0.012
+
+    def draws(guided: float):
+        cfg = PrimitiveConfig(kind="press", candidates=16, seed=3, guided=guided)
+        return PrimitivePlanner(cfg, FollowWrist(), ctx, goal)._draws(obs)
+
+    plain, half, full = draws(0.0), draws(0.5), draws(1.0)
+    assert all(p.spot[1] > -0.006 for p in full)  # the lowered half, give or take the jitter and radius
+    assert sum(p.spot[1] > 0 for p in plain) < 14  # uniform draws land all over
+    assert all(
+        np.array_equal(a.spot, b.spot) and a.depth == b.depth
+        for a, b in zip(plain[8:], half[8:], strict=True)
+    )
+    # Only spot and depth move:
+    assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, full, strict=True))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        draws(1.5)

@@ -82,6 +82,9 @@ class PlanConfig:
     """Primitives drawn at random per update (planner ours); default: 64 pushes, 32 presses."""
     refine: int = 2
     """Plasticine: cross-entropy rounds after the random draws, 16 presses each near the best so far."""
+    guided: float = 0.0
+    """Plasticine: share of the random draws placed where the clay stands above the goal, as deep as the
+    goal is there (xembody.planning.proposals); the rest are uniform over the lump."""
     gate_points: int = 400
     """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
     device: str = "cpu"
@@ -150,6 +153,7 @@ def make_planner(
             shape=shape,
             seed=seed,
             refine=0 if rigid else cfg.refine,
+            guided=0.0 if rigid else cfg.guided,
         )
         return PrimitivePlanner(pc, dyn, ctx, goal.points)
     pc = PLANNERS[cfg.planner]
@@ -221,6 +225,8 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
     if cfg.episodes < 1 or cfg.max_updates < 1 or (cfg.candidates or 1) < 1 or cfg.refine < 0:
         raise XembodyError("--episodes, --max-updates and --candidates must be positive, --refine >= 0")
+    if not 0.0 <= cfg.guided <= 1.0:
+        raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
     if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:
         raise XembodyError(

@@ -9,9 +9,10 @@ sequence of actuator targets (transit, then contact), rolls them all through the
 plan, and scores only their end states. The chosen primitive runs to its end, then the planner looks
 again (closed loop at the level of primitives).
 
-With `refine` rounds (presses), fewer random draws go further: each round perturbs the best `elites` so far
-(`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy method
-over a primitive's parameters.
+With `guided` (presses), that share of the random draws take their spot and depth from where the clay
+stands above the goal (`proposals.guided_spots`). With `refine` rounds (presses), fewer random draws go
+further: each round perturbs the best `elites` so far (`perturb_press`, noise halving each round) and
+scores `refine_candidates` more, the cross-entropy method over a primitive's parameters.
 """
 
 from __future__ import annotations
@@ -26,15 +27,18 @@ from xembody.goals import Goal, shape_error
 from xembody.observation import Observation
 from xembody.planning.costs import shape_distance
 from xembody.planning.dynamics import Dynamics
+from xembody.planning.proposals import guided_spots
 from xembody.planning.update import Update
 from xembody.primitives import (
     PLAN_PUSH,
+    SPOT,
     Press,
     PrimitiveContext,
     PrimitivePlan,
     Push,
     PushRanges,
     perturb_press,
+    press_at,
     sample_press,
     sample_push,
 )
@@ -54,6 +58,7 @@ class PrimitiveConfig:
     elites: int = 4  # the best so far, perturbed in each round
     refine_scale: float = 0.15  # first round's noise, a fraction of each parameter's range
     exact: int = 4  # chamfer_emd: the best few by the fast Sinkhorn are re-scored with exact EMD
+    guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
 
 
 def draw(
@@ -94,8 +99,10 @@ class PrimitivePlanner:
     def __init__(self, cfg: PrimitiveConfig, dynamics: Dynamics, ctx: PrimitiveContext, goal: np.ndarray):
         if cfg.kind not in KINDS:
             raise ValueError(f"unknown primitive kind {cfg.kind!r}; choose {', '.join(KINDS)}")
-        if cfg.refine and cfg.kind != "press":
-            raise ValueError("cross-entropy refinement perturbs presses only")
+        if (cfg.refine or cfg.guided) and cfg.kind != "press":
+            raise ValueError("cross-entropy refinement and guided proposals are for presses only")
+        if not 0.0 <= cfg.guided <= 1.0:
+            raise ValueError(f"guided must be a share between 0 and 1, got {cfg.guided}")
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
@@ -106,9 +113,15 @@ class PrimitivePlanner:
         return [self._targets(p, obs) for p in self._draws(obs)]
 
     def _draws(self, obs: Observation) -> list[Push | Press]:
-        return [
-            draw(self.cfg.kind, self.rng, self.ctx, obs, self.cfg.push) for _ in range(self.cfg.candidates)
-        ]
+        cfg = self.cfg
+        prims = [draw(cfg.kind, self.rng, self.ctx, obs, cfg.push) for _ in range(cfg.candidates)]
+        n = round(cfg.guided * cfg.candidates)
+        if n:  # drawn after the random ones: the same seed gives the same unguided draws
+            reach = self.ctx.extent.radius * SPOT
+            pairs = guided_spots(self.rng, obs.object_points, self._goal.points, reach, n)
+            for k, (spot, depth) in enumerate(pairs):
+                prims[k] = press_at(prims[k], self.ctx, spot, depth)
+        return prims
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:
         return from_here(primitive, self.ctx, obs).targets

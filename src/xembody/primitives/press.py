@@ -8,7 +8,7 @@ twice while pressed), opens in the clay and lifts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -130,6 +130,14 @@ def perturb_press(press: Press, rng: np.random.Generator, ctx: PrimitiveContext,
         float(np.clip(press.depth + rng.normal(0.0, scale * (DEPTH[1] - DEPTH[0])), DEPTH[0], _deepest(ctx))),
         press.slides,
     )
+
+
+def press_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float) -> Press:
+    """`press` moved to `spot` (2,) m from the object's centre and `depth` m below its top, both kept within
+    the sampling ranges (a goal-guided proposal, `xembody.planning.proposals`)."""
+    reach = ctx.extent.radius * SPOT
+    spot = np.asarray(spot, dtype=float) * min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
+    return replace(press, spot=spot, depth=float(np.clip(depth, DEPTH[0], _deepest(ctx))))
 
 
 def _deepest(ctx: PrimitiveContext) -> float:
