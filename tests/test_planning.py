@@ -502,3 +502,29 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
     assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, full, strict=True))
     with pytest.raises(ValueError, match="between 0 and 1"):
         draws(1.5)
+
+
+def test_a_press_planner_holds_where_no_press_is_predicted_to_help():
+    """With `hold`, an update whose best press would not end nearer the goal than the clay is now executes
+    nothing (the episode keeps its best shape); toward a goal some press does reach, it presses."""
+    from xembody.goals import Goal, shape_error
+    from xembody.planning import PrimitiveConfig, PrimitivePlanner
+    from xembody.sim.closed_loop import run_plan_episode
+
+    scene = make_scene("leap", "plasticine")
+    frame = hand_frame(scene.hand)
+    _start(scene, frame, 0)
+    obs = scene.observe()
+    ctx = context(scene, frame)
+    cfg = PrimitiveConfig(kind="press", candidates=8, seed=4, shape="chamfer_emd", hold=True)
+    here = obs.object_points
+    held = PrimitivePlanner(cfg, FollowWrist(), ctx, here).update(obs)  # every press moves the clay away
+    assert held.targets.shape == (0, scene.hand.n_ctrl) and held.cost == pytest.approx(0.0, abs=1e-9)
+    first = PrimitivePlanner(cfg, FollowWrist(), ctx, here).candidates(obs)[0]  # the same seed's first draw
+    away = here + np.array([*(first[-1][:2] - obs.ctrl[:2]), 0.0])  # where that press carries the clay
+    went = PrimitivePlanner(cfg, FollowWrist(), ctx, away).update(obs)
+    assert len(went.targets) > 0 and went.cost < shape_error(here, Goal(away))
+    ep = run_plan_episode(scene, PrimitivePlanner(cfg, FollowWrist(), ctx, here), Goal(here), max_updates=3)
+    assert (ep.steps, ep.holds, ep.updates) == (0, 1, 1) and ep.success
+    with pytest.raises(ValueError, match="chamfer_emd"):
+        PrimitivePlanner(PrimitiveConfig(kind="press", hold=True), FollowWrist(), ctx, here)

@@ -82,6 +82,9 @@ class PlanConfig:
     """Primitives drawn at random per update (planner ours); default: 64 pushes, 32 presses."""
     refine: int = 2
     """Plasticine: cross-entropy rounds after the random draws, 16 presses each near the best so far."""
+    hold: bool = True
+    """Plasticine: where no press is predicted to end nearer the goal than the clay is now, execute nothing
+    that update (--no-hold: always press the best candidate, as before 2026-11-27)."""
     guided: float = 0.0
     """Plasticine: share of the random draws placed where the clay stands above the goal, as deep as the
     goal is there (xembody.planning.proposals); the rest are uniform over the lump."""
@@ -110,6 +113,7 @@ class EpisodeResult:
     video: str | None
     trace: list[GoalErrors] = field(default_factory=list)
     goal: str | None = None  # the named goal shape, if any
+    holds: int = 0  # updates that executed nothing: no press was predicted to help
 
     @classmethod
     def from_json(cls, d: dict, where: Path) -> EpisodeResult:
@@ -154,6 +158,7 @@ def make_planner(
             seed=seed,
             refine=0 if rigid else cfg.refine,
             guided=0.0 if rigid else cfg.guided,
+            hold=cfg.hold and not rigid,
         )
         return PrimitivePlanner(pc, dyn, ctx, goal.points)
     pc = PLANNERS[cfg.planner]
@@ -272,6 +277,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
             video,
             ep.trace,
             goal_name(cfg, i),
+            ep.holds,
         )
         atomic_write_json(path, row)
         results.append(row)

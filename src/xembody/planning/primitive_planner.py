@@ -10,9 +10,11 @@ plan, and scores only their end states. The chosen primitive runs to its end, th
 again (closed loop at the level of primitives).
 
 With `guided` (presses), that share of the random draws take their spot and depth from where the clay
-stands above the goal (`proposals.guided_spots`). With `refine` rounds (presses), fewer random draws go
-further: each round perturbs the best `elites` so far (`perturb_press`, noise halving each round) and
-scores `refine_candidates` more, the cross-entropy method over a primitive's parameters.
+stands above the goal (`proposals.guided_spots`). With `hold`, an update whose best press is not
+predicted to end nearer the goal than the clay is now executes nothing (an empty `Update`). With `refine`
+rounds (presses), fewer random draws go further: each round perturbs the best `elites` so far
+(`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy
+method over a primitive's parameters.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class PrimitiveConfig:
     refine_scale: float = 0.15  # first round's noise, a fraction of each parameter's range
     exact: int = 4  # chamfer_emd: the best few by the fast Sinkhorn are re-scored with exact EMD
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
+    hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
 
 
 def draw(
@@ -101,6 +104,8 @@ class PrimitivePlanner:
             raise ValueError(f"unknown primitive kind {cfg.kind!r}; choose {', '.join(KINDS)}")
         if (cfg.refine or cfg.guided) and cfg.kind != "press":
             raise ValueError("cross-entropy refinement and guided proposals are for presses only")
+        if cfg.hold and cfg.shape != "chamfer_emd":
+            raise ValueError("hold compares shape errors: use it with the chamfer_emd shape cost")
         if not 0.0 <= cfg.guided <= 1.0:
             raise ValueError(f"guided must be a share between 0 and 1, got {cfg.guided}")
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
@@ -160,4 +165,8 @@ class PrimitivePlanner:
             top = np.argsort(cost)[: cfg.exact]
             exact = [shape_error(preds[k][-1].double().numpy(), self._goal) for k in top]
             best, best_cost = int(top[int(np.argmin(exact))]), float(min(exact))
+        if cfg.hold and best_cost >= (now := shape_error(obs.object_points, self._goal)):
+            # Nothing is predicted to help: pressing anyway only spends the clay's best shape so far.
+            held = np.zeros((0, len(obs.ctrl)))
+            return Update(held, now, time.perf_counter() - t0, preds[best][:0])
         return Update(ctrls[best], best_cost, time.perf_counter() - t0, preds[best])

@@ -42,6 +42,7 @@ class PlanEpisode:
     seconds_per_update: list[float] = field(default_factory=list)
     trace: list[GoalErrors] = field(default_factory=list)  # after each update
     unstable: str | None = None
+    holds: int = 0  # updates that executed nothing (the planner predicted no improvement)
 
 
 def run_plan_episode(
@@ -52,6 +53,7 @@ def run_plan_episode(
     on_frame: Callable[[Scene, Plan | None], None] | None = None,
 ) -> PlanEpisode:
     """Plan and execute from the scene's current state until the goal is reached or `max_updates` pass.
+    An update with no targets (a planner holding) executes nothing and counts as an update.
 
     `on_frame(scene, plan)` is called at the start and after every executed step (for videos)."""
     if on_frame:
@@ -63,6 +65,7 @@ def run_plan_episode(
         upd = planner.update(scene.observe())
         ep.seconds_per_update.append(upd.seconds)
         ep.updates += 1
+        ep.holds += not len(upd.targets)
         for target in upd.targets:
             scene.step(target)
             ep.steps += 1

@@ -20,11 +20,12 @@ def save(obj: dict, path: Path) -> None:
 
 
 def model_payload(model: WorldModel, step: int, hands: list[str] | None = None) -> dict:
-    """What a model needs to load, plus the hands it was trained on (to tell seen from unseen)."""
+    """What a model needs to load, plus the hands it was trained on (to tell seen from unseen). Weights are
+    stored on the CPU: a model trained on a GPU loads anywhere, with plain `torch.load` too."""
     return {
         "name": model.name,
         "config": asdict(model.cfg),
-        "state": model.state_dict(),
+        "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "step": step,
         "hands": sorted(hands or []),
     }
