@@ -11,16 +11,23 @@ human hand were never in its data. Reproduce it (about 15 minutes on 2 CPU cores
       --out runs/train/ours_5hands --steps 2000 --batch-size 16
 
 `plasticine-5hands` (`plasticine_5hands.pt`, 0.7 MB): the same architecture trained on MPM clay pressed by
-the same five hands (20 exploration episodes each, seed 0, 40 frames at 10 Hz), 1500 steps x 16 windows;
-LEAP, UMI and the human hand were never in its data. Reproduce it (about 20 minutes of collection per
-hand and 20 minutes of training on 2 CPU cores):
+the same five hands (157 exploration episodes: allegro 37, shadow, aero, franka_hand and robotiq_2f85 30
+each, seed 0, 40 frames at 10 Hz), 1542 steps x 32 windows (131 s on one H200 GPU; about 40 minutes on 2
+CPU cores, drop `--device cuda`); LEAP, UMI and the human hand were never in its data. Reproduce it
+(about 17 s of collection per episode on 2 CPU cores):
 
-    for h in allegro shadow aero franka_hand robotiq_2f85; do
-      xembody collect --hand $h --task plasticine --object plasticine_mpm --episodes 20 --workers 2 \
-        --out runs/data/clay20_$h --seed 0
+    xembody collect --hand allegro --task plasticine --object plasticine_mpm --episodes 37 --workers 2 \
+      --out runs/data/clay_allegro --seed 0
+    for h in shadow aero franka_hand robotiq_2f85; do
+      xembody collect --hand $h --task plasticine --object plasticine_mpm --episodes 30 --workers 2 \
+        --out runs/data/clay_$h --seed 0
     done
-    xembody train --data runs/data/clay20_{allegro,shadow,aero,franka_hand,robotiq_2f85} \
-      --out runs/train/clay_ours_5hands --steps 1500 --batch-size 16
+    xembody train --data runs/data/clay_{allegro,shadow,aero,franka_hand,robotiq_2f85} \
+      --out runs/train/clay_ours_5hands_gpu --steps 1542 --batch-size 32 --device cuda
+
+The step count is what `benchmarks/train_same_time.py --seconds 200` chose (docs/model.md). The earlier
+`plasticine-5hands` (20 episodes per hand, 1500 x 16 steps on the CPU) is `runs/train/clay_ours_5hands`
+in the figures that name it.
 """
 
 from __future__ import annotations
