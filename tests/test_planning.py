@@ -498,8 +498,9 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
         np.array_equal(a.spot, b.spot) and a.depth == b.depth
         for a, b in zip(plain[8:], half[8:], strict=True)
     )
-    # Only spot and depth move:
+    # Guided draws are pokes of the same kind and wrist:
     assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, full, strict=True))
+    assert all(q.closure == 0.0 and not q.slides.any() for q in full)
     with pytest.raises(ValueError, match="between 0 and 1"):
         draws(1.5)
 

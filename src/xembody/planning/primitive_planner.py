@@ -40,7 +40,7 @@ from xembody.primitives import (
     Push,
     PushRanges,
     perturb_press,
-    press_at,
+    poke_at,
     sample_press,
     sample_push,
 )
@@ -125,7 +125,7 @@ class PrimitivePlanner:
             reach = self.ctx.extent.radius * SPOT
             pairs = guided_spots(self.rng, obs.object_points, self._goal.points, reach, n)
             for k, (spot, depth) in enumerate(pairs):
-                prims[k] = press_at(prims[k], self.ctx, spot, depth)
+                prims[k] = poke_at(prims[k], self.ctx, spot, depth)
         return prims
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ in both (tests check it).
 from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctrl
 from xembody.primitives.motion import StepLimits, straight
 from xembody.primitives.plan import PrimitivePlan
-from xembody.primitives.press import PRESS_KINDS, SPOT, Press, perturb_press, press_at, sample_press
+from xembody.primitives.press import PRESS_KINDS, SPOT, Press, perturb_press, poke_at, sample_press
 from xembody.primitives.push import EXPLORE_PUSH, PLAN_PUSH, Push, PushRanges, sample_push
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "StepLimits",
     "hover_ctrl",
     "perturb_press",
-    "press_at",
+    "poke_at",
     "sample_press",
     "sample_push",
     "straight",

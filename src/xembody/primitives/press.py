@@ -132,12 +132,15 @@ def perturb_press(press: Press, rng: np.random.Generator, ctx: PrimitiveContext,
     )
 
 
-def press_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float) -> Press:
-    """`press` moved to `spot` (2,) m from the object's centre and `depth` m below its top, both kept within
-    the sampling ranges (a goal-guided proposal, `xembody.planning.proposals`)."""
+def poke_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float) -> Press:
+    """`press` made a poke (no squeeze, no slides: straight down and up) at `spot` (2,) m from the object's
+    centre, `depth` m below its top, both kept within the sampling ranges. A goal-guided proposal
+    (`xembody.planning.proposals`): it says where clay must go down and how far, and squeezes and slides
+    would move it sideways instead."""
     reach = ctx.extent.radius * SPOT
     spot = np.asarray(spot, dtype=float) * min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
-    return replace(press, spot=spot, depth=float(np.clip(depth, DEPTH[0], _deepest(ctx))))
+    depth = float(np.clip(depth, DEPTH[0], _deepest(ctx)))
+    return replace(press, spot=spot, depth=depth, closure=0.0, slides=np.zeros_like(press.slides))
 
 
 def _deepest(ctx: PrimitiveContext) -> float:
