@@ -59,7 +59,12 @@ def main() -> None:
     p.add_argument("runs", type=Path, nargs="+")
     p.add_argument("--updates", action="store_true", help="each executed update's predicted and actual gain")
     args = p.parse_args()
-    for run in args.runs if args.updates else []:
+    for run in args.runs:
+        if not args.updates:
+            g = gaps(run)
+            shown = ", ".join(f"{x:+.4f}" for x in g)
+            print(f"{run}: {len(g)} episodes, predicted - actual shape error (m): {shown}")
+            continue
         for f in sorted(run.glob("episode-*.npz")):
             ep = int(f.stem.split("-")[1])
             for k, (before, pred, after) in enumerate(updates(run, ep)):
@@ -67,10 +72,6 @@ def main() -> None:
                     f"{run} episode {ep} update {k}: before {before:.4f}, predicted {pred:.4f} "
                     f"(gain {before - pred:+.4f}), actual {after:.4f} (gain {before - after:+.4f})"
                 )
-    for run in [] if args.updates else args.runs:
-        g = gaps(run)
-        shown = ", ".join(f"{x:+.4f}" for x in g)
-        print(f"{run}: {len(g)} episodes, predicted - actual shape error (m): {shown}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from every other shape (tests check the shipped files).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -92,11 +93,15 @@ SHAPES: dict[str, GoalShape] = {
 
 
 def make_shape(
-    shape: GoalShape, hand: str = REFERENCE_HAND, spot_noise: float = 0.0, seed: int = 0
+    shape: GoalShape,
+    hand: str = REFERENCE_HAND,
+    spot_noise: float = 0.0,
+    seed: int = 0,
+    on_step: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(start, goal) object particles (No, 3) of `shape` made by `hand` from the standard start; with
     `spot_noise` (m), every spot is moved by Gaussian noise of that size (how sensitive the shape is to
-    where the hand lands).
+    where the hand lands). `on_step(points)` sees the object particles after each scripted press.
 
     Presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
     sweep it across the table instead of pinching it (measured: clay thrown 16 cm)."""
@@ -120,6 +125,8 @@ def make_shape(
         press = Press(s.kind, s.yaw, pitch, closing, s.closure, spot, s.depth, np.zeros((2, 2)))
         for target in press.targets(ctx, obs, obs.ctrl, lift=i > 0).targets:
             scene.step(target)
+        if on_step:
+            on_step(scene.object_points())
     for _ in range(5):  # lift clear and let the clay settle
         c = scene.ctrl()
         c[2] += 0.01

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from xembody.primitives import within_reach
+
 RADIUS = 0.005  # m: a surface's height at a point is that of its highest particle within this xy distance
 MIN_EXCESS = 0.002  # m: less than this above the goal is within the sampling's noise (a 300-point cloud)
 JITTER = 0.0015  # m: spots are spread this much about the chosen particle
@@ -52,7 +54,6 @@ def guided_spots(
     picks = rng.choice(len(current), size=n, p=weight / weight.sum())
     out = []
     for i in picks:
-        spot = current[i, :2] - centre[:2] + rng.normal(0.0, JITTER, 2)
-        spot *= min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
+        spot = within_reach(current[i, :2] - centre[:2] + rng.normal(0.0, JITTER, 2), reach)
         out.append((spot, top - float(goal_z[i])))
     return out

@@ -13,7 +13,15 @@ in both (tests check it).
 from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctrl
 from xembody.primitives.motion import StepLimits, straight
 from xembody.primitives.plan import PrimitivePlan
-from xembody.primitives.press import PRESS_KINDS, SPOT, Press, perturb_press, poke_at, sample_press
+from xembody.primitives.press import (
+    PRESS_KINDS,
+    SPOT,
+    Press,
+    perturb_press,
+    poke_at,
+    sample_press,
+    within_reach,
+)
 from xembody.primitives.push import EXPLORE_PUSH, PLAN_PUSH, Push, PushRanges, sample_push
 
 __all__ = [
@@ -34,4 +42,5 @@ __all__ = [
     "sample_press",
     "sample_push",
     "straight",
+    "within_reach",
 ]

@@ -113,8 +113,7 @@ def perturb_press(press: Press, rng: np.random.Generator, ctx: PrimitiveContext,
     refinement of the best candidates)."""
     lo, hi = PITCH[press.kind]
     reach = ctx.extent.radius * SPOT
-    spot = press.spot + rng.normal(0.0, scale * reach, 2)
-    spot *= min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
+    spot = within_reach(press.spot + rng.normal(0.0, scale * reach, 2), reach)
     closure = (
         0.0
         if press.kind == "palm_press"
@@ -137,10 +136,14 @@ def poke_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float)
     centre, `depth` m below its top, both kept within the sampling ranges. A goal-guided proposal
     (`xembody.planning.proposals`): it says where clay must go down and how far, and squeezes and slides
     would move it sideways instead."""
-    reach = ctx.extent.radius * SPOT
-    spot = np.asarray(spot, dtype=float) * min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
+    spot = within_reach(np.asarray(spot, dtype=float), ctx.extent.radius * SPOT)
     depth = float(np.clip(depth, DEPTH[0], _deepest(ctx)))
     return replace(press, spot=spot, depth=depth, closure=0.0, slides=np.zeros_like(press.slides))
+
+
+def within_reach(spot: np.ndarray, reach: float) -> np.ndarray:
+    """A spot (2,) m pulled in along its own direction to at most `reach` m from the object's centre."""
+    return spot * min(1.0, reach / max(float(np.linalg.norm(spot)), 1e-9))
 
 
 def _deepest(ctx: PrimitiveContext) -> float:
