@@ -1,5 +1,7 @@
 """Human-hand recordings: format, left hands, bad frames, simulated tracks, import, mixing, co-training."""
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -249,15 +251,63 @@ def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
 
 
 def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path):
-    from xembody.experiments.cotrain import CotrainConfig, cotrain
+    from xembody.data import EpisodeStore
+    from xembody.data.importer import read_index
+    from xembody.experiments.cotrain import REFERENCE, CotrainConfig, cotrain
 
     cfg = CotrainConfig(out=tmp_path / "cotrain", robot_hands="franka_hand", ratios="1:1", batch_size=4)
-    tiny = {"sim_episodes": 2, "human_episodes": (2, 1), "steps": 2, "plan_episodes": 1, "plan_updates": 1}
+    tiny = {
+        "sim_episodes": 2,
+        "human_amounts": (1, 2),
+        "human_test": 1,
+        "robot_test": 1,
+        "steps": 2,
+        "plan_main": 2,
+        "plan_other": 1,
+        "plan_updates": 1,
+    }
     rows = cotrain(cfg, tiny)
-    assert [r["model"] for r in rows] == ["sim_only", "human_only", "cotrain_1to1"]
+    names = [r.model for r in rows]
+    assert names == [
+        "sim_only",
+        "human_only_1",
+        "cotrain_1to1_1",
+        "human_only_2",
+        "cotrain_1to1_2",
+        REFERENCE,
+    ]
     for r in rows:
-        assert np.isfinite([r["human_chamfer"], r["human_emd"]]).all() and 0.0 <= r["plan_success"] <= 1.0
-    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 4 and (cfg.out / "cotrain.png").is_file()
+        assert np.isfinite([r.human_chamfer, r.human_emd, r.robot_chamfer]).all() and 0 <= r.plan_success <= 1
+    # The main arms (middle amount: 2 of [1, 2]) plan more episodes than the rest.
+    assert {r.model: r.plan_episodes for r in rows} == {
+        "sim_only": 2,
+        "human_only_1": 1,
+        "cotrain_1to1_1": 1,
+        "human_only_2": 2,
+        "cotrain_1to1_2": 2,
+        REFERENCE: 2,
+    }
+    data = cfg.out / "data"
+    # Robot data from the default world, human data and the tests from the shifted one; amounts nested.
+    worlds = {
+        p.name: EpisodeStore(p).attrs(EpisodeStore(p).names()[0])["recipe"]["world"]
+        for p in data.iterdir()
+        if p.name.startswith(("sim_", "shifted_", "test_", "human_sim_"))
+    }
+    assert worlds == {
+        "sim_franka_hand": "default",
+        "shifted_franka_hand": "shifted",
+        "test_shifted_leap": "shifted",
+        "test_default_leap": "default",
+        "human_sim_train": "shifted",
+        "human_sim_test": "shifted",
+    }
+    (one,), two = read_index(data / "human_train_1"), read_index(data / "human_train_2")
+    assert len(two) == 2 and one["sha256"] in {e["sha256"] for e in two}  # recordings, not episodes
+    plans = json.loads((cfg.out / "models" / "sim_only" / "plan_leap_shifted" / "settings.json").read_text())
+    assert plans["world"] == "shifted" and plans["hand"] == "leap"
+    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 7 and (cfg.out / "cotrain.png").is_file()
     stamp = (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns
-    assert cotrain(cfg, tiny) == rows  # resumes: nothing is trained or evaluated again
+    again = cotrain(cfg, tiny)  # resumes: nothing is trained or evaluated again (NaN: one test episode)
+    assert json.dumps([asdict(r) for r in again]) == json.dumps([asdict(r) for r in rows])
     assert (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns == stamp

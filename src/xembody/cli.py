@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -269,6 +269,7 @@ def verb_experiment(args: ExperimentArgs) -> int:
     run, stem, columns = EXPERIMENTS[type(args.cmd)]
     rows = resumable(run, args.cmd, f"re-run the same command to resume in {args.cmd.out}")
     for r in rows:
+        r = asdict(r) if is_dataclass(r) else r
         print(json.dumps({k: r[k] for k in columns if k in r}))
     print(f"table: {args.cmd.out / stem}.csv  plot: {args.cmd.out / stem}.png")
     return 0

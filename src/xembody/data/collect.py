@@ -22,6 +22,7 @@ from xembody.explore import POLICIES, Episode, UnstableEpisode, episode_rng, run
 from xembody.resume import identity
 from xembody.sim import PhysicsConfig, make_scene
 from xembody.sim.tasks import get_task
+from xembody.sim.worlds import get_world
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class CollectConfig:
     """Ray cluster address; none starts a local Ray."""
     object: str | None = None
     """Object variant (box task: box, box_small, box_large, t_shape, cylinder); default: the task's."""
+    world: str = "default"
+    """Physics variant (`xembody.sim.worlds`): default, or shifted (a stand-in for the real world)."""
     policy: str | None = None
     """Exploration policy (random, push, press); default: the task's."""
     frames: int | None = None
@@ -77,6 +80,7 @@ class CollectConfig:
             raise XembodyError("nothing to collect: --episodes must be at least 1")
         if self.workers < 1:
             raise XembodyError("--workers must be at least 1")
+        get_world(self.world)
         cfg = replace(
             self,
             object=self.object or t.object,
@@ -101,8 +105,10 @@ class CollectConfig:
 
     @property
     def name_prefix(self) -> str:
-        """What every episode name of this hand, task and object starts with, before the seed."""
-        return f"{self.hand_label}-{self.task}-{self.object}-s"
+        """What every episode name of this hand, task, object (and world, but the default) starts with,
+        before the seed."""
+        world = "" if self.world == "default" else f"-{self.world}"
+        return f"{self.hand_label}-{self.task}-{self.object}{world}-s"
 
     def episode_name(self, index: int) -> str:
         return f"{self.name_prefix}{self.seed}-{index:05d}"
@@ -124,6 +130,7 @@ class Collector:
             cfg.n_object_points,
             PhysicsConfig(cfg.control_hz, cfg.timestep),
             cfg.particle_seed,
+            cfg.world,
         )
         self.frame = hand_frame(self.scene.hand)
 
@@ -289,19 +296,29 @@ class EpisodeWriter:
 
 
 PATH_SETTINGS = ("hand",)  # recipe settings that may name a file: compared by what they name
+ADDED_SETTINGS = {"world": "default"}  # settings added since episodes were first stored: what older ones had
 
 
 def comparable(recipe: dict) -> dict:
-    """A recipe as compared on resume: a hand file given by a relative or an absolute path is one hand.
-    (Only for comparing: episodes store the recipe as given.)"""
+    """A recipe as compared on resume: a hand file given by a relative or an absolute path is one hand,
+    and a setting an older episode lacks is the value it had then. (Only for comparing: episodes store
+    the recipe as given.)"""
+    recipe = ADDED_SETTINGS | recipe
     return {k: identity(v) if k in PATH_SETTINGS else v for k, v in recipe.items()}
 
 
 def check_recipe(store, cfg: CollectConfig) -> None:
     """Resuming must not mix episodes of a different recipe under the same names, nor add episodes of
-    another seed to those of this hand, task and object (a changed --seed is a changed recipe)."""
+    another seed to those of this hand, task and object (a changed --seed is a changed recipe), nor
+    episodes of another world (`xembody.sim.worlds`) to a dataset."""
     prefix = cfg.episode_name(0)[:-5]
     recipe = comparable(cfg.recipe())
+    for name in store.names()[:1]:  # one dataset, one world (each run checks: the first speaks for all)
+        if (world := comparable(store.attrs(name).get("recipe") or {})["world"]) != cfg.world:
+            raise XembodyError(
+                f"{store.root}: holds episodes of the {world} world, not the {cfg.world} one; "
+                "use another --out"
+            )
     other_seeds: set[int] = set()
     for name in store.names():
         if name.startswith(prefix):

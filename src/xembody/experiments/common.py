@@ -11,11 +11,25 @@ from xembody.errors import XembodyError
 from xembody.io import atomic_write_text
 
 
-def collect_stage(hand: str, episodes: int, seed: int, out: Path) -> Path:
-    """Box exploration data of one hand into `out` (a stage: existing episodes are kept)."""
+def collect_stage(
+    hand: str, episodes: int, seed: int, out: Path, task: str = "box", world: str = "default"
+) -> Path:
+    """Exploration data of one hand into `out` (a stage: existing episodes are kept). Plasticine is the
+    MPM clay (the named goal shapes' object), one worker (each MPM process takes a core)."""
     from xembody.data.collect import CollectConfig, collect_episodes
 
-    collect_episodes(CollectConfig(hand=hand, episodes=episodes, workers=2, seed=seed, out=out))
+    clay = task == "plasticine"
+    cfg = CollectConfig(
+        hand=hand,
+        task=task,
+        object="plasticine_mpm" if clay else None,
+        world=world,
+        episodes=episodes,
+        workers=1 if clay else 2,
+        seed=seed,
+        out=out,
+    )
+    collect_episodes(cfg)
     return out
 
 

@@ -1,200 +1,323 @@
-"""`xembody experiment cotrain`: does human data, co-trained with simulated robot hands, beat either alone?
+"""`xembody experiment cotrain`: does scarce human data, co-trained with plentiful simulated robot data, beat
+either alone when a robot acts in a world unlike the simulator?
 
-Box task at `--scale small` (2 CPU cores): simulated robot-hand data, human recordings (simulated
-trackers on the simulated human hand, labelled so; `xembody data import` accepts real ones the same way),
-then sim-only, human-only and co-trained models over a sweep of mixing ratios, each evaluated on held-out
-human recordings (Chamfer + EMD after `horizon` steps) and by planning with a held-out robot hand. Every
-stage writes into `--out` and is skipped when already there, so an interrupted run resumes.
+The paper's design (its real-clay results: 18/20 co-trained against 10/20 human-only), with a simulated
+stand-in for reality (`--world shifted`, `xembody.sim.worlds`; never called real):
+
+* robot data, plentiful, from the default world (the simulator): `robot_hands`' exploration;
+* human data, scarce, from the shifted world, seen as a real human would be (simulated keypoint tracker
+  and depth camera, through the same importer real recordings go through), at `human_amounts`
+  recordings (nested: the 5 are among the 15);
+* arms: sim-only, human-only at each amount, co-trained at each sim:human batch ratio and amount; and a
+  reference trained on shifted-world robot data (what a robot dataset from the real world would give,
+  which the question assumes one lacks): it and sim-only on the same shifted-world episodes say how much
+  the gap matters;
+* test: held-out human recordings (Chamfer, EMD after the horizon) and closed-loop planning in the
+  shifted world with `held_out_hand`, in no arm's data; the main arms (sim-only, human-only and
+  co-trained 1:1 at the middle amount) get `plan_main` episodes, the rest `plan_other`.
+
+Every stage writes into `--out` and is skipped when already there (planning resumes episode by episode),
+so an interrupted run resumes. Results: cotrain.csv / cotrain.json (one row per arm) and cotrain.png
+(success against human amount, one line per arm).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from xembody.errors import XembodyError
 from xembody.experiments.common import collect_stage, scale_of, write_rows
 
-SCALES = {  # episodes per robot hand, human episodes (train, test), training steps, planning
+TASKS = ("box", "plasticine")
+SCALES = {  # per task: episodes per robot hand, human recordings, training steps, planning
     "small": {
-        "sim_episodes": 40,
-        "human_episodes": (60, 20),
-        "steps": 600,
-        "plan_episodes": 5,
-        "plan_updates": 30,
+        "box": {
+            "sim_episodes": 40,
+            "human_amounts": (5, 15, 45),
+            "human_test": 20,
+            "robot_test": 10,
+            "steps": 600,
+            "plan_main": 20,
+            "plan_other": 10,
+            "plan_updates": 30,
+        },
+        "plasticine": {
+            "sim_episodes": 30,
+            "human_amounts": (5, 15, 45),
+            "human_test": 10,
+            "robot_test": 10,
+            "steps": 1500,
+            "plan_main": 20,
+            "plan_other": 10,
+            "plan_updates": 10,
+        },
     },
     "paper": {
-        "sim_episodes": 100,
-        "human_episodes": (300, 60),
-        "steps": 20000,
-        "plan_episodes": 20,
-        "plan_updates": 30,
+        task: {
+            "sim_episodes": 100,
+            "human_amounts": (15, 45, 135),
+            "human_test": 40,
+            "robot_test": 20,
+            "steps": 20000,
+            "plan_main": 20,
+            "plan_other": 10,
+            "plan_updates": 30 if task == "box" else 10,
+        }
+        for task in TASKS
     },
 }
-
-
-COLUMNS = [
-    "model",
-    "mix",
-    "human_chamfer",
-    "human_chamfer_ci95",
-    "human_emd",
-    "human_emd_ci95",
-    "plan_success",
-    "plan_success_ci_low",
-    "plan_success_ci_high",
-    "plan_episodes",
-    "plan_yaw_error_deg",
-]
+COLUMNS = ["model", "human", "mix", "human_chamfer", "robot_chamfer", "plan_success", "plan_episodes"]
+REFERENCE = "shifted_robot"  # trained on shifted-world robot data: not an arm, the size of the gap
 
 
 @dataclass(frozen=True)
 class CotrainConfig:
-    """Train sim-only, human-only and co-trained world models; evaluate on held-out human data and by
-    planning with a held-out robot hand; write a table (CSV, JSON) and a plot."""
+    """Sim-only, human-only and co-trained world models at several human amounts, tested in a shifted world
+    (a simulated stand-in for reality) on held-out human recordings and by planning with a held-out robot
+    hand; writes a table (CSV, JSON) and a plot."""
 
     out: Path = Path("runs/experiments/cotrain")
+    task: str = "box"
+    """box or plasticine (MPM clay, the named goal shapes)."""
     scale: str = "small"
-    """small (2 CPU cores, under an hour) or paper (the paper's data sizes; a GPU machine)."""
+    """small (2 CPU cores, hours, resumable) or paper (the paper's data sizes; a GPU machine)."""
     robot_hands: str = "allegro,shadow"
-    """Simulated robot hands for the sim data."""
+    """Simulated robot hands for the sim data (default world)."""
+    sim_data: tuple[Path, ...] = ()
+    """Existing default-world robot datasets to use instead of collecting (e.g. runs/data/clay_*)."""
     held_out_hand: str = "leap"
-    """Robot hand for the planning evaluation (in no training data)."""
+    """Robot hand for the tests (in no training data)."""
+    world: str = "shifted"
+    """The world the human data come from and the tests run in."""
     ratios: str = "1:3,1:1,3:1"
-    """Co-training mixes sim:human to sweep."""
+    """Co-training mixes sim:human to sweep (batch shares)."""
     batch_size: int = 16
     seed: int = 0
 
 
-def data(cfg: CotrainConfig, scale: dict) -> tuple[list[Path], Path, Path]:
-    """Sim datasets per robot hand, and human training / held-out recordings imported as datasets."""
-    out = cfg.out / "data"
+@dataclass(frozen=True)
+class Arm:
+    """One model of the experiment: its name, family (sim_only, human_only, cotrain_1to1, ...), human
+    recordings in its data (0: none), training data and batch mix."""
+
+    name: str
+    family: str
+    human: int
+    data: tuple[Path, ...]
+    mix: str = ""
+
+
+@dataclass(frozen=True)
+class ArmResult:
+    """What an arm scored: held-out human errors (m, 95% t half-widths over recordings), shifted-world
+    robot errors, planning success in the shifted world (Wilson interval) and final errors."""
+
+    model: str
+    family: str
+    human: int
+    mix: str
+    human_chamfer: float
+    human_chamfer_ci95: float
+    human_emd: float
+    human_emd_ci95: float
+    robot_chamfer: float
+    robot_chamfer_ci95: float
+    robot_default_chamfer: float
+    robot_default_chamfer_ci95: float
+    plan_success: float
+    plan_success_ci_low: float
+    plan_success_ci_high: float
+    plan_episodes: int
+    plan_final_error: float
+    plan_seconds_per_update: float
+
+
+@dataclass(frozen=True)
+class CotrainData:
+    sims: tuple[Path, ...]  # default-world robot data, one dataset per hand
+    shifted: tuple[Path, ...]  # the same hands in the test world (the reference's data)
+    human: dict[int, Path]  # human recordings of the test world, by amount (nested)
+    human_test: Path
+    robot_test: Path  # the held-out hand in the test world
+    robot_default_test: Path  # the held-out hand in the default world
+
+
+def data(cfg: CotrainConfig, scale: dict) -> CotrainData:
+    """Every dataset of the experiment (stages: what is there is kept)."""
     from xembody.data.importer import ImportConfig, import_recordings
     from xembody.data.synthetic_tracks import SensorConfig, simulate_recordings
 
+    out = cfg.out / "data"
     hands = cfg.robot_hands.split(",")
-    sims = [collect_stage(h, scale["sim_episodes"], cfg.seed, out / f"sim_{h}") for h in hands]
-    human = {}
-    for part, n, seed in (
-        ("train", scale["human_episodes"][0], cfg.seed),
-        ("test", scale["human_episodes"][1], cfg.seed + 1),
-    ):
-        raw, recs, human[part] = out / f"human_sim_{part}", out / f"human_recs_{part}", out / f"human_{part}"
-        collect_stage("human", n, seed, raw)
+
+    def stage(hand: str, n: int, seed: int, name: str, world: str) -> Path:
+        return collect_stage(hand, n, seed, out / name, cfg.task, world)
+
+    n_sim = scale["sim_episodes"]
+    sims = tuple(cfg.sim_data) or tuple(stage(h, n_sim, cfg.seed, f"sim_{h}", "default") for h in hands)
+    shifted = tuple(stage(h, n_sim, cfg.seed, f"{cfg.world}_{h}", cfg.world) for h in hands)
+    n_test, held = scale["robot_test"], cfg.held_out_hand
+    robot_test = stage(held, n_test, cfg.seed + 1, f"test_{cfg.world}_{held}", cfg.world)
+    robot_default_test = stage(held, n_test, cfg.seed + 1, f"test_default_{held}", "default")
+    human: dict[int, Path] = {}
+    amounts = sorted(scale["human_amounts"])
+    for part, n, seed in (("train", amounts[-1], cfg.seed), ("test", scale["human_test"], cfg.seed + 1)):
+        raw, recs = stage("human", n, seed, f"human_sim_{part}", cfg.world), out / f"human_recs_{part}"
         if not recs.exists():
             simulate_recordings(raw, recs, SensorConfig(seed=seed))
-        import_recordings(ImportConfig(recordings=tuple(sorted(recs.glob("*.npz"))), out=human[part]))
-    return sims, human["train"], human["test"]
+        files = sorted(recs.glob("*.npz"))
+        for k in amounts if part == "train" else [len(files)]:
+            dest = out / (f"human_train_{k}" if part == "train" else "human_test")
+            if not dest.exists():
+                import_recordings(ImportConfig(recordings=tuple(files[:k]), out=dest))
+            human[k if part == "train" else -1] = dest
+    human_test = human.pop(-1)
+    return CotrainData(sims, shifted, human, human_test, robot_test, robot_default_test)
 
 
-def arms(cfg: CotrainConfig, sims: list[Path], human: Path) -> dict[str, tuple[list[Path], str]]:
-    """Model name -> (training data, mix)."""
-    out = {"sim_only": (sims, ""), "human_only": ([human], "")}
-    for r in cfg.ratios.split(","):
-        out[f"cotrain_{r.replace(':', 'to')}"] = ([*sims, human], f"sim:human={r}")
-    return out
+def arms(cfg: CotrainConfig, d: CotrainData) -> list[Arm]:
+    """Sim-only, then human-only and every co-training mix at each human amount, then the reference."""
+    out = [Arm("sim_only", "sim_only", 0, d.sims)]
+    for k, human in sorted(d.human.items()):
+        out.append(Arm(f"human_only_{k}", "human_only", k, (human,)))
+        for r in cfg.ratios.split(","):
+            family = f"cotrain_{r.replace(':', 'to')}"
+            out.append(Arm(f"{family}_{k}", family, k, (*d.sims, human), f"sim:human={r}"))
+    return [*out, Arm(REFERENCE, REFERENCE, 0, d.shifted)]
 
 
-def evaluate_human(run: Path, test: Path) -> dict[str, float]:
-    """Chamfer and EMD after the horizon on held-out recordings, with 95% intervals over recordings."""
+def main_arms(cfg: CotrainConfig, amounts: list[int]) -> set[str]:
+    """The arms planned with the most episodes: sim-only, human-only and co-trained 1:1 at the middle
+    human amount (and the reference, which says whether the gap matters at all)."""
+    k = sorted(amounts)[len(amounts) // 2]
+    return {"sim_only", f"human_only_{k}", f"cotrain_1to1_{k}", REFERENCE}
+
+
+def evaluate_windows(run: Path, test: Path, name: str) -> tuple[float, float, float, float]:
+    """Chamfer and EMD after the horizon on `test` (each with its 95% half-width over episodes)."""
     from xembody.train.evaluate import EvalConfig, evaluate
 
-    r = evaluate(EvalConfig(model=run, data=(test,), out=run))
-    return {
-        "human_chamfer": r.chamfer_last,
-        "human_chamfer_ci95": r.chamfer_last_ci95,
-        "human_emd": r.emd_last,
-        "human_emd_ci95": r.emd_last_ci95,
-    }
+    r = evaluate(EvalConfig(model=run, data=(test,), out=run / name))
+    return r.chamfer_last, r.chamfer_last_ci95, r.emd_last, r.emd_last_ci95
 
 
-def evaluate_planning(cfg: CotrainConfig, run: Path, scale: dict) -> dict[str, float]:
+def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict):
+    """Closed-loop planning in the test world with the held-out hand (resumes episode by episode)."""
     from xembody.experiments.plan import PlanConfig, plan
 
     pc = PlanConfig(
         model=str(run),
         hand=cfg.held_out_hand,
-        episodes=scale["plan_episodes"],
+        task=cfg.task,
+        world=cfg.world,
+        episodes=episodes,
         video="none",
         max_updates=scale["plan_updates"],
-        out=run / f"plan_{cfg.held_out_hand}",
+        out=run / f"plan_{cfg.held_out_hand}_{cfg.world}",
         seed=cfg.seed,
     )
-    s = plan(pc)
-    low, high = s.success_ci95
-    return {
-        "plan_success": s.success_rate,
-        "plan_success_ci_low": low,
-        "plan_success_ci_high": high,
-        "plan_episodes": s.episodes,
-        "plan_yaw_error_deg": s.final_yaw_error_deg_mean,
-    }
+    if cfg.task == "plasticine":  # the named shapes as the held-out hand makes them, goal-guided presses
+        pc = replace(pc, goal="all", goal_hand=cfg.held_out_hand, guided=0.5)
+    return plan(pc)
 
 
-def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[dict]:
-    """Run (or resume) the experiment; `scale` overrides `cfg.scale`'s sizes (tests use a tiny one)."""
-    from xembody.io import atomic_write_text
+def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes: int) -> ArmResult:
+    """Train (or resume) one arm and score it; the result is kept in its run directory."""
+    from xembody.io import atomic_write_json
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
 
-    scale = scale_of(cfg.scale, SCALES, scale)
-    sims, human, test = data(cfg, scale)
-    rows = []
-    for name, (paths, mix) in arms(cfg, sims, human).items():
-        run = cfg.out / "models" / name
-        done = run / "result.json"
-        if not done.exists():
-            tc = TrainConfig(
-                data=tuple(paths),
-                out=run,
-                steps=scale["steps"],
-                batch_size=cfg.batch_size,
-                mix=mix,
-                seed=cfg.seed,
-            )
-            train(tc)
-            row = {"model": name, "data": [str(p) for p in paths], "mix": mix or "-"}
-            row |= evaluate_human(run, test) | evaluate_planning(cfg, run, scale)
-            atomic_write_text(done, json.dumps(row, indent=2))
-        rows.append(json.loads(done.read_text()))
+    run = cfg.out / "models" / arm.name
+    done = run / "result.json"
+    if done.exists():
+        saved = json.loads(done.read_text())
+        if saved["plan_episodes"] >= episodes:
+            return ArmResult(**saved)
+    steps = scale["steps"]
+    tc = TrainConfig(
+        data=arm.data, out=run, steps=steps, batch_size=cfg.batch_size, mix=arm.mix, seed=cfg.seed
+    )
+    train(tc)  # resumes from its checkpoint; a finished run returns at once
+    hc, hc_ci, he, he_ci = evaluate_windows(run, d.human_test, "eval_human")
+    rc, rc_ci, *_ = evaluate_windows(run, d.robot_test, f"eval_{cfg.world}_{cfg.held_out_hand}")
+    dc, dc_ci, *_ = evaluate_windows(run, d.robot_default_test, f"eval_default_{cfg.held_out_hand}")
+    s = evaluate_planning(cfg, run, episodes, scale)
+    low, high = s.success_ci95
+    result = ArmResult(
+        arm.name,
+        arm.family,
+        arm.human,
+        arm.mix or "-",
+        hc,
+        hc_ci,
+        he,
+        he_ci,
+        rc,
+        rc_ci,
+        dc,
+        dc_ci,
+        s.success_rate,
+        low,
+        high,
+        s.episodes,
+        s.final_shape_error_mean,
+        s.seconds_per_update_mean,
+    )
+    atomic_write_json(done, asdict(result))
+    return result
+
+
+def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
+    """Run (or resume) the experiment; `scale` overrides the sizes of `cfg.scale` (tests use a tiny one)."""
+    if cfg.task not in TASKS:
+        raise XembodyError(f"--task {cfg.task!r}: choose {', '.join(TASKS)}")
+    scale = scale_of(cfg.scale, {k: v[cfg.task] for k, v in SCALES.items()}, scale)
+    d = data(cfg, scale)
+    main = main_arms(cfg, list(d.human))
+    rows = [
+        run_arm(cfg, arm, d, scale, scale["plan_main" if arm.name in main else "plan_other"])
+        for arm in arms(cfg, d)
+    ]
     write_table(cfg.out, rows)
     return rows
 
 
-def write_table(out: Path, rows: list[dict]) -> None:
+def write_table(out: Path, rows: list[ArmResult]) -> None:
+    """cotrain.json / .csv, and cotrain.png: planning success and held-out human error against the human
+    amount, one line per arm family (sim-only and the reference, which have no human data, as bands)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    write_rows(out, "cotrain", rows, COLUMNS)
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
-    names = [r["model"] for r in rows]
-    x = range(len(rows))
-    for i, key in enumerate(("human_chamfer", "human_emd")):
-        ax[0].bar(
-            [j + 0.4 * i - 0.2 for j in x],
-            [1000 * r[key] for r in rows],
-            0.4,
-            yerr=[1000 * r[f"{key}_ci95"] for r in rows],
-            capsize=3,
-            label=key.split("_")[1],
-        )
-    ax[0].set_ylabel("held-out human error (mm, 95% CI)")
-    ax[0].legend()
-    succ = [r["plan_success"] for r in rows]
-    ax[1].bar(
-        x,
-        succ,
-        yerr=[
-            [p - r["plan_success_ci_low"] for p, r in zip(succ, rows, strict=True)],
-            [r["plan_success_ci_high"] - p for p, r in zip(succ, rows, strict=True)],
-        ],
-        capsize=3,
-    )
-    ax[1].set_ylabel("held-out robot hand: success (95%)")
+    dicts = [asdict(r) for r in rows]
+    write_rows(out, "cotrain", dicts, list(dicts[0]))
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    amounts = sorted({r.human for r in rows if r.human})
+    for family in dict.fromkeys(r.family for r in rows):
+        rs = sorted((r for r in rows if r.family == family), key=lambda r: r.human)
+        for a, key, scale in ((ax[0], "plan_success", 1.0), (ax[1], "human_chamfer", 1000.0)):
+            if rs[0].human == 0:  # no human data: the same at every amount
+                a.axhline(getattr(rs[0], key) * scale, ls="--" if family == REFERENCE else ":", label=family)
+                continue
+            ys = [getattr(r, key) * scale for r in rs]
+            if key == "plan_success":
+                err = [
+                    [y - r.plan_success_ci_low for y, r in zip(ys, rs, strict=True)],
+                    [r.plan_success_ci_high - y for y, r in zip(ys, rs, strict=True)],
+                ]
+            else:
+                err = [1000.0 * r.human_chamfer_ci95 for r in rs]
+            a.errorbar([r.human for r in rs], ys, yerr=err, marker="o", capsize=3, label=family)
+    ax[0].set_ylabel("planning success in the shifted world (Wilson 95%)")
+    ax[1].set_ylabel("held-out human Chamfer after 5 steps (mm, 95%)")
     for a in ax:
-        a.set_xticks(list(x), names, rotation=30, ha="right")
+        a.set_xscale("log")
+        a.set_xticks(amounts, [str(k) for k in amounts])
+        a.set_xlabel("human recordings in the training data")
+    ax[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "cotrain.png", dpi=120)
     plt.close(fig)

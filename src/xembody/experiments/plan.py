@@ -40,6 +40,7 @@ from xembody.sim.objects import RigidObject
 from xembody.sim.oracle import ExternalDynamics, MujocoDynamics, oracle
 from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
+from xembody.sim.worlds import get_world
 from xembody.stats import proportion_ci
 from xembody.train.checkpoint import resolve_device
 
@@ -59,6 +60,9 @@ class PlanConfig:
     """box (turn a box to a goal yaw) or plasticine (press it into a goal shape)."""
     object: str | None = None
     """Object variant (e.g. plasticine_mpm: Newton MPM clay); default: the task's."""
+    world: str = "default"
+    """Physics variant the hand acts in (`xembody.sim.worlds`): default, or shifted (a stand-in for the real
+    world); the oracle simulates the same one."""
     planner: str = "ours"
     """ours (contact primitives as proposals), mppi (fast MPPI), or paper (MPPI 500 x 4 x 10)."""
     goal_yaw: float = 45.0
@@ -217,7 +221,7 @@ def object_name(cfg: PlanConfig) -> str | None:
 
 def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     """A reachable plasticine goal: where `goal_hand`'s exploration presses leave the same block."""
-    other = make_scene(cfg.goal_hand, cfg.task, cfg.object, seed=0)
+    other = make_scene(cfg.goal_hand, cfg.task, cfg.object, seed=0, world=cfg.world)
     ep = run_episode(other, hand_frame(other.hand), "press", cfg.goal_frames, episode_rng(cfg.seed, i))
     return ep.arrays["object_points"][-1].astype(np.float64)
 
@@ -233,6 +237,7 @@ def check(cfg: PlanConfig) -> None:
     if not 0.0 <= cfg.guided <= 1.0:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
+    get_world(cfg.world)
     if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:
         raise XembodyError(
             f"unknown goal shape {cfg.goal!r}; choose one of: {', '.join(shape_names())} (or all)"
@@ -248,7 +253,8 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     """Run (or resume) `cfg.episodes` planning episodes; returns the summary (also in summary.json)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     check(cfg)
-    scene = make_scene(cfg.hand, cfg.task, object_name(cfg), seed=0)  # seed 0: the training data's particles
+    # seed 0: the training data's particles
+    scene = make_scene(cfg.hand, cfg.task, object_name(cfg), seed=0, world=cfg.world)
     ctx = context(scene, hand_frame(scene.hand))
     dyn = make_dynamics(cfg, scene)
     done = cfg.out / "episodes"

@@ -3,10 +3,12 @@
 from xembody.sim.objects import OBJECTS, Plasticine, PlasticineConfig, RigidObject, SceneObject
 from xembody.sim.scene import PhysicsConfig, Scene
 from xembody.sim.tasks import TASKS, Task, make_scene
+from xembody.sim.worlds import WORLDS, World, get_world
 
 __all__ = [
     "OBJECTS",
     "TASKS",
+    "WORLDS",
     "PhysicsConfig",
     "Plasticine",
     "PlasticineConfig",
@@ -14,5 +16,7 @@ __all__ = [
     "Scene",
     "SceneObject",
     "Task",
+    "World",
+    "get_world",
     "make_scene",
 ]

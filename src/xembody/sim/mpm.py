@@ -19,7 +19,8 @@ and particles projected out of colliders every step.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import fpsample
 import mujoco
@@ -27,6 +28,9 @@ import numpy as np
 
 from xembody.errors import XembodyError
 from xembody.sim.objects import ObjectKind, SceneObject
+
+if TYPE_CHECKING:
+    from xembody.sim.worlds import World
 
 # Per-particle solver state besides positions and velocities (plastic history, APIC gradients, stress).
 _HISTORY = (
@@ -78,6 +82,9 @@ class MpmPlasticine(SceneObject):
         axes = [lo[i] + (np.arange(k) + 0.5) * cfg.spacing for i, k in enumerate(n)]
         self._rest = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)  # (P, 3)
         self._extent = np.array(n) * cfg.spacing
+
+    def in_world(self, world: World) -> MpmPlasticine:
+        return MpmPlasticine(self.name, replace(self.cfg, **world.overrides("clay_")))
 
     # --- SceneObject --------------------------------------------------------------------------------------
     def add_to(self, spec: mujoco.MjSpec) -> None:

@@ -8,14 +8,17 @@ correspond across frames; plasticine particles are a fixed FPS subset of the fle
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import fpsample
 import mujoco
 import numpy as np
 
 from xembody.embodiments.sampling import ParticleConfig, sample_hand_points
+
+if TYPE_CHECKING:
+    from xembody.sim.worlds import World
 
 OBJECT_BODY = "object"
 FLEX_PREFIX = "object/"
@@ -52,6 +55,10 @@ class SceneObject(abc.ABC):
     def restore(self, saved: object, model: mujoco.MjModel, data: mujoco.MjData) -> None:
         """External objects: back to a `save`d state, with the hand (at rest) where `data` has it."""
         raise NotImplementedError(f"{self.name} lives in MuJoCo: its state is MuJoCo's")
+
+    def in_world(self, world: World) -> SceneObject:
+        """This object made of `world`'s materials (`xembody.sim.worlds`); the same shape."""
+        return self
 
     @abc.abstractmethod
     def add_to(self, spec: mujoco.MjSpec) -> None:
@@ -98,13 +105,27 @@ class RigidObject(SceneObject):
         parts: its geoms (centred at `pos`); the object rests on the table, lowest points at z = 0.
         mass: total mass (kg).
         position_noise: half-width (m) of the uniform initial xy offset.
+        friction: sliding friction of its geoms.
     """
 
     kind: ObjectKind = "rigid"
 
-    def __init__(self, name: str, parts: tuple[Part, ...], mass: float = 0.2, position_noise: float = 0.02):
+    def __init__(
+        self,
+        name: str,
+        parts: tuple[Part, ...],
+        mass: float = 0.2,
+        position_noise: float = 0.02,
+        friction: float = 0.5,
+    ):
         self.name, self.parts, self.mass, self.position_noise = name, parts, mass, position_noise
+        self.friction = friction
         self._local: np.ndarray | None = None
+
+    def in_world(self, world: World) -> RigidObject:
+        friction = self.friction if world.rigid_friction is None else world.rigid_friction
+        mass = self.mass * world.rigid_mass_scale
+        return RigidObject(self.name, self.parts, mass, self.position_noise, friction)
 
     def add_to(self, spec: mujoco.MjSpec) -> None:
         body = spec.worldbody.add_body(name=OBJECT_BODY)
@@ -116,7 +137,7 @@ class RigidObject(SceneObject):
                 size=list(part.size) + [0.0] * (3 - len(part.size)),
                 pos=part.pos,
                 mass=self.mass * vol / sum(volumes),
-                friction=[0.5, 0.005, 0.0001],
+                friction=[self.friction, 0.005, 0.0001],
                 rgba=[0.85, 0.45, 0.15, 1.0],
             )
 
@@ -190,6 +211,9 @@ class Plasticine(SceneObject):
 
     def __init__(self, name: str = "plasticine", cfg: PlasticineConfig = PlasticineConfig()):
         self.name, self.cfg = name, cfg
+
+    def in_world(self, world: World) -> Plasticine:
+        return Plasticine(self.name, replace(self.cfg, **world.overrides("flex_")))
 
     def add_to(self, spec: mujoco.MjSpec) -> None:
         c = self.cfg

@@ -17,6 +17,7 @@ from xembody.embodiments.hand import MjcfHand
 from xembody.embodiments.mount import compile_spec
 from xembody.observation import Observation
 from xembody.sim.objects import SceneObject
+from xembody.sim.worlds import WORLDS, World
 
 TABLE_GEOM = "table"
 # Particles moving faster than this (m per recorded step; 3 m/s at 10 Hz) mean the simulation diverged
@@ -61,6 +62,8 @@ class Scene:
         physics: rates.
         n_object_points: object particles (paper: 100 box, 300 plasticine).
         seed: seed of the object particle sampling (fixed for a dataset, not per episode).
+        world: the materials (`xembody.sim.worlds`): the table's friction here, the object's own
+            (`SceneObject.in_world`).
     """
 
     def __init__(
@@ -70,8 +73,10 @@ class Scene:
         physics: PhysicsConfig = PhysicsConfig(),
         n_object_points: int = 100,
         seed: int = 0,
+        world: World = WORLDS["default"],
     ):
-        self.hand, self.obj, self.physics = hand, obj, physics
+        obj = obj.in_world(world)
+        self.hand, self.obj, self.physics, self.world = hand, obj, physics, world
         self._substeps = physics.substeps
         spec = hand.spec.copy()
         spec.modelname = f"{hand.name}_{obj.name}"
@@ -85,6 +90,8 @@ class Scene:
         spec.worldbody.add_geom(
             name=TABLE_GEOM, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[1.0, 1.0, 0.05], rgba=[0.8, 0.8, 0.75, 1]
         )
+        if world.table_friction is not None:
+            spec.geom(TABLE_GEOM).friction[0] = world.table_friction
         spec.worldbody.add_light(pos=[0, 0, 1.5], dir=[0, 0, -1], diffuse=[0.8, 0.8, 0.8])
         spec.visual.global_.offwidth, spec.visual.global_.offheight = 640, 480
         obj.add_to(spec)

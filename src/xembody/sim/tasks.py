@@ -11,6 +11,7 @@ from xembody.embodiments import load_hand
 from xembody.errors import XembodyError
 from xembody.sim.objects import OBJECTS
 from xembody.sim.scene import PhysicsConfig, Scene
+from xembody.sim.worlds import get_world
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,17 @@ def make_scene(
     n_object_points: int | None = None,
     physics: PhysicsConfig = PhysicsConfig(),
     seed: int = 0,
+    world: str = "default",
 ) -> Scene:
     """A scene for a hand (registered name or MJCF path) and a task, with the task's default counts.
 
-    `seed` fixes the particle layout (hand and object), which is shared by every episode of a dataset.
+    `seed` fixes the particle layout (hand and object), which is shared by every episode of a dataset;
+    `world` names the materials (`xembody.sim.worlds.WORLDS`).
     """
     t = get_task(task)
     obj_name = object or t.object
     if obj_name not in t.objects:
         raise XembodyError(f"task {task!r} has no object {obj_name!r}; choose one of: {', '.join(t.objects)}")
     embodiment = load_hand(hand, n_points=n_hand_points or t.n_hand_points, seed=seed)
-    return Scene(embodiment, OBJECTS[obj_name](), physics, n_object_points or t.n_object_points, seed)
+    n_points = n_object_points or t.n_object_points
+    return Scene(embodiment, OBJECTS[obj_name](), physics, n_points, seed, get_world(world))

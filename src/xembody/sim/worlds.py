@@ -1,0 +1,84 @@
+"""Named physics variants of the scene: the simulation the robot data come from, and stand-ins for the world
+a model acts in.
+
+`shifted` is a stand-in for reality, never reality itself: it differs from `default` the way a real table,
+box and dough differ from a simulator's defaults (a slicker table, a heavier box, stiffer and stickier
+clay), so that the co-training experiment (`xembody experiment cotrain`) has a sim-to-real gap to bridge.
+How much the gap matters is measured, not assumed (docs/cotrain.md: a model trained on default-world data
+against one trained on shifted-world data, both scored on shifted-world episodes).
+
+A world changes materials only: the hand, its servos, the table's place and the objects' shapes stay, so
+datasets of any world share the data contract and can be mixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from xembody.errors import XembodyError
+
+
+@dataclass(frozen=True)
+class World:
+    """Materials of one physics variant; None keeps what the scene or object has by default.
+
+    Args:
+        name: registry key, stored with every episode (`recipe.world`).
+        description: what it stands for.
+        table_friction: sliding friction of the table (MuJoCo's default geom friction is 1; a contact takes
+            the larger of its two geoms').
+        rigid_mass_scale: rigid objects' masses times this.
+        rigid_friction: rigid objects' sliding friction (default 0.5).
+        clay_yield_stress, clay_friction, clay_table_friction, clay_density: the MPM clay's (`MpmConfig`).
+        flex_young, flex_damping, flex_yield_strain: the MuJoCo flex clay's (`PlasticineConfig`).
+    """
+
+    name: str
+    description: str
+    table_friction: float | None = None
+    rigid_mass_scale: float = 1.0
+    rigid_friction: float | None = None
+    clay_yield_stress: float | None = None  # Pa
+    clay_friction: float | None = None  # hand-clay
+    clay_table_friction: float | None = None
+    clay_density: float | None = None  # kg/m^3
+    flex_young: float | None = None  # Pa
+    flex_damping: float | None = None
+    flex_yield_strain: float | None = None
+
+    def overrides(self, prefix: str) -> dict[str, float]:
+        """The set fields named `prefix`*, by their names in the object's config (`dataclasses.replace`)."""
+        return {
+            f.name.removeprefix(prefix): v
+            for f in fields(self)
+            if f.name.startswith(prefix) and (v := getattr(self, f.name)) is not None
+        }
+
+
+WORLDS: dict[str, World] = {
+    w.name: w
+    for w in (
+        World("default", "the simulation every robot dataset comes from"),
+        World(
+            "shifted",
+            "a stand-in for the real world (simulated, never real): a slicker table, a box twice as heavy, "
+            "clay 2.5x stiffer to yield and stickier",
+            table_friction=0.35,
+            rigid_mass_scale=2.0,
+            rigid_friction=0.35,
+            clay_yield_stress=2.5e4,
+            clay_friction=0.9,
+            clay_table_friction=0.6,
+            clay_density=1900.0,
+            flex_young=4e4,
+            flex_damping=0.01,
+            flex_yield_strain=0.04,
+        ),
+    )
+}
+
+
+def get_world(name: str) -> World:
+    if name not in WORLDS:
+        raise XembodyError(f"unknown world {name!r}; choose one of: {', '.join(WORLDS)}")
+    return WORLDS[name]
