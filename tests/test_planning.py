@@ -298,6 +298,7 @@ def test_plan_command_runs_episodes_writes_video_and_summary_and_resumes(tmp_pat
     video = out / "episode-000.gif"
     frames = Image.open(video)
     assert frames.n_frames == row["steps"] + 1
+    assert len(row["steps_per_update"]) == row["updates"] and sum(row["steps_per_update"]) == row["steps"]
     frame = np.asarray(frames.convert("RGB"))
     assert ((frame[..., 1] > 150) & (frame[..., 0] < 80) & (frame[..., 2] < 100)).sum() > 20  # goal drawn
     assert "success" in capsys.readouterr().out
@@ -526,6 +527,6 @@ def test_a_press_planner_holds_where_no_press_is_predicted_to_help():
     went = PrimitivePlanner(cfg, FollowWrist(), ctx, away).update(obs)
     assert len(went.targets) > 0 and went.cost < shape_error(here, Goal(away))
     ep = run_plan_episode(scene, PrimitivePlanner(cfg, FollowWrist(), ctx, here), Goal(here), max_updates=3)
-    assert (ep.steps, ep.holds, ep.updates) == (0, 1, 1) and ep.success
+    assert (ep.steps, ep.holds, ep.updates, ep.steps_per_update) == (0, 1, 1, [0]) and ep.success
     with pytest.raises(ValueError, match="chamfer_emd"):
         PrimitivePlanner(PrimitiveConfig(kind="press", hold=True), FollowWrist(), ctx, here)

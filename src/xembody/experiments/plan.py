@@ -118,6 +118,7 @@ class EpisodeResult:
     trace: list[GoalErrors] = field(default_factory=list)
     goal: str | None = None  # the named goal shape, if any
     holds: int = 0  # updates that executed nothing: no press was predicted to help
+    steps_per_update: list[int] = field(default_factory=list)  # executed steps of each update, in order
 
     @classmethod
     def from_json(cls, d: dict, where: Path) -> EpisodeResult:
@@ -284,6 +285,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
             ep.trace,
             goal_name(cfg, i),
             ep.holds,
+            ep.steps_per_update,
         )
         atomic_write_json(path, row)
         results.append(row)

@@ -43,6 +43,7 @@ class PlanEpisode:
     trace: list[GoalErrors] = field(default_factory=list)  # after each update
     unstable: str | None = None
     holds: int = 0  # updates that executed nothing (the planner predicted no improvement)
+    steps_per_update: list[int] = field(default_factory=list)  # executed steps of each update
 
 
 def run_plan_episode(
@@ -66,9 +67,11 @@ def run_plan_episode(
         ep.seconds_per_update.append(upd.seconds)
         ep.updates += 1
         ep.holds += not len(upd.targets)
+        ep.steps_per_update.append(0)
         for target in upd.targets:
             scene.step(target)
             ep.steps += 1
+            ep.steps_per_update[-1] += 1
             obj = scene.object_points()
             if why := scene.unstable(obj, prev):
                 ep.unstable = why
