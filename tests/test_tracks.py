@@ -307,7 +307,33 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
     plans = json.loads((cfg.out / "models" / "sim_only" / "plan_leap_shifted" / "settings.json").read_text())
     assert plans["world"] == "shifted" and plans["hand"] == "leap"
     assert (cfg.out / "cotrain.csv").read_text().count("\n") == 7 and (cfg.out / "cotrain.png").is_file()
+    with pytest.raises(XembodyError, match="other settings \\(sizes\\)"):  # one --out, one experiment
+        cotrain(cfg, {**tiny, "steps": 3})
     stamp = (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns
     again = cotrain(cfg, tiny)  # resumes: nothing is trained or evaluated again (NaN: one test episode)
     assert json.dumps([asdict(r) for r in again]) == json.dumps([asdict(r) for r in rows])
     assert (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns == stamp
+
+
+def test_cotrain_refuses_bad_settings_before_collecting(tmp_path):
+    from xembody.experiments.cotrain import CotrainConfig, check, check_sim_data
+
+    for bad, why in (
+        (dict(task="cloth"), "--task 'cloth'"),
+        (dict(world="default"), "the test world must differ"),
+        (dict(world="moon"), "unknown world 'moon'"),
+        (dict(ratios="1:3,2"), "sim:human=A:B"),
+        (dict(ratios="1:3,3:1"), "include 1:1"),
+        (dict(robot_hands="allegro,leap"), "must be unseen"),
+    ):
+        with pytest.raises(XembodyError, match=why):
+            check(CotrainConfig(out=tmp_path, **bad))
+    assert not any(tmp_path.iterdir())
+    from xembody.data import CollectConfig, collect_episodes
+
+    leap = tmp_path / "leap"
+    collect_episodes(CollectConfig(hand="leap", task="box", frames=3, episodes=1, out=leap), progress=False)
+    with pytest.raises(XembodyError, match="hands other than leap"):  # the held-out hand in the sim data
+        check_sim_data(CotrainConfig(sim_data=(leap,)), (leap,))
+    with pytest.raises(XembodyError, match="default-world plasticine"):  # another task
+        check_sim_data(CotrainConfig(task="plasticine", held_out_hand="human"), (leap,))

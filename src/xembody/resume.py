@@ -51,13 +51,16 @@ def differences(saved: dict, now: dict) -> list[str]:
     return sorted(k for k in now if k in saved and saved[k] != now[k])
 
 
-def check_same_settings(directory: Path, cfg: Any, ignore: Iterable[str] = (), what: str = "made") -> None:
-    """Refuse with one line if `directory` holds work from other settings; record them on first use."""
+def check_same_settings(
+    directory: Path, cfg: Any, ignore: Iterable[str] = (), what: str = "made", added: dict | None = None
+) -> None:
+    """Refuse with one line if `directory` holds work from other settings; record them on first use.
+    `added`: settings introduced since older directories were made, with the value they had then."""
     path = Path(directory) / SETTINGS
     now = settings_of(cfg, ignore)
     if path.exists():
         try:
-            saved = json.loads(path.read_text())
+            saved = (added or {}) | json.loads(path.read_text())
         except (OSError, ValueError) as e:
             raise XembodyError(f"{path}: unreadable ({e}); delete it to start afresh") from None
         if diff := differences(saved, now):

@@ -63,7 +63,8 @@ def recording_from_episode(arrays: dict, human, cfg: SensorConfig, rng: np.rando
 
 
 def simulate_recordings(dataset: Path, out: Path, cfg: SensorConfig = SensorConfig()) -> list[Path]:
-    """Write one recording (.npz, `source = simulated`) per human episode of `dataset` into `out`."""
+    """Write one recording (.npz, `source = simulated`) per human episode of `dataset` into `out` (those
+    already there are kept)."""
     from xembody.data.store import EpisodeStore
     from xembody.embodiments import load_hand
 
@@ -75,10 +76,13 @@ def simulate_recordings(dataset: Path, out: Path, cfg: SensorConfig = SensorConf
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i, name in enumerate(names):
+        path = out / f"{name}.npz"
+        if path.exists():  # written atomically and deterministically: an interrupted run resumes here
+            written.append(path)
+            continue
         ep = store.read(name)
         rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, i]))
         rec = recording_from_episode({**ep.arrays, "dt": ep.attrs["dt"]}, human, cfg, rng)
-        path = out / f"{name}.npz"
         labels = {k: ep.attrs[k] for k in ("task", "object", "policy")}  # kept as the import's attributes
         with atomic_path(path) as tmp:
             np.savez_compressed(tmp, **rec, source="simulated", episode=name, **labels)

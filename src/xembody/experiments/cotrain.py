@@ -24,7 +24,7 @@ so an interrupted run resumes. Results: cotrain.csv / cotrain.json (one row per 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from xembody.errors import XembodyError
@@ -111,13 +111,15 @@ class Arm:
 
 @dataclass(frozen=True)
 class ArmResult:
-    """What an arm scored: held-out human errors (m, 95% t half-widths over recordings), shifted-world
-    robot errors, planning success in the shifted world (Wilson interval) and final errors."""
+    """What an arm scored: held-out human errors (m, 95% t half-widths over episodes: a recording's
+    tracked stretches), the held-out robot hand's errors in the test and default worlds, planning success
+    in the test world (Wilson interval) and final errors (shape, m; box yaw, degrees)."""
 
     model: str
     family: str
     human: int
     mix: str
+    trained_steps: int
     human_chamfer: float
     human_chamfer_ci95: float
     human_emd: float
@@ -131,6 +133,7 @@ class ArmResult:
     plan_success_ci_high: float
     plan_episodes: int
     plan_final_error: float
+    plan_final_yaw_deg: float | None
     plan_seconds_per_update: float
 
 
@@ -157,24 +160,69 @@ def data(cfg: CotrainConfig, scale: dict) -> CotrainData:
 
     n_sim = scale["sim_episodes"]
     sims = tuple(cfg.sim_data) or tuple(stage(h, n_sim, cfg.seed, f"sim_{h}", "default") for h in hands)
+    check_sim_data(cfg, sims)
     shifted = tuple(stage(h, n_sim, cfg.seed, f"{cfg.world}_{h}", cfg.world) for h in hands)
     n_test, held = scale["robot_test"], cfg.held_out_hand
     robot_test = stage(held, n_test, cfg.seed + 1, f"test_{cfg.world}_{held}", cfg.world)
     robot_default_test = stage(held, n_test, cfg.seed + 1, f"test_default_{held}", "default")
+    clay = cfg.task == "plasticine"
+    imports = dict(task=cfg.task, object="plasticine_mpm" if clay else None)
     human: dict[int, Path] = {}
     amounts = sorted(scale["human_amounts"])
     for part, n, seed in (("train", amounts[-1], cfg.seed), ("test", scale["human_test"], cfg.seed + 1)):
         raw, recs = stage("human", n, seed, f"human_sim_{part}", cfg.world), out / f"human_recs_{part}"
-        if not recs.exists():
-            simulate_recordings(raw, recs, SensorConfig(seed=seed))
-        files = sorted(recs.glob("*.npz"))
-        for k in amounts if part == "train" else [len(files)]:
+        files = sorted(simulate_recordings(raw, recs, SensorConfig(seed=seed)))  # resumes, file by file
+        if len(files) < n:  # episodes given up on as unstable (collect logs them)
+            raise XembodyError(
+                f"{raw}: {len(files)} human episodes, {n} wanted; collect more or lower the amounts"
+            )
+        for k in amounts if part == "train" else [n]:
             dest = out / (f"human_train_{k}" if part == "train" else "human_test")
-            if not dest.exists():
-                import_recordings(ImportConfig(recordings=tuple(files[:k]), out=dest))
+            # Imports are by content: re-running adds only what an interrupted run had not.
+            import_recordings(ImportConfig(recordings=tuple(files[:k]), out=dest, **imports))
             human[k if part == "train" else -1] = dest
     human_test = human.pop(-1)
     return CotrainData(sims, shifted, human, human_test, robot_test, robot_default_test)
+
+
+def check(cfg: CotrainConfig) -> None:
+    """Bad settings, refused in one line before hours of collection."""
+    from xembody.sim.worlds import get_world
+
+    if cfg.task not in TASKS:
+        raise XembodyError(f"--task {cfg.task!r}: choose {', '.join(TASKS)}")
+    if get_world(cfg.world).name == "default":
+        raise XembodyError("--world default: the test world must differ from the robot data's (e.g. shifted)")
+    ratios = [r.strip() for r in cfg.ratios.split(",")]
+    for r in ratios:
+        human_share(f"sim:human={r}")
+    if "1:1" not in ratios:
+        raise XembodyError(f"--ratios {cfg.ratios!r}: include 1:1 (the main co-trained arm)")
+    if cfg.held_out_hand in cfg.robot_hands.split(","):
+        raise XembodyError(f"--held-out-hand {cfg.held_out_hand} is among --robot-hands; it must be unseen")
+
+
+def human_share(mix: str) -> float | None:
+    """The human share of a batch mix, or the train config's one-line error."""
+    from xembody.train.config import TrainConfig
+
+    return TrainConfig(data=(), mix=mix).human_share
+
+
+def check_sim_data(cfg: CotrainConfig, sims: tuple[Path, ...]) -> None:
+    """Robot data must be of this task, from the default world, and without the held-out hand."""
+    from xembody.data.store import EpisodeStore
+
+    for path in sims:
+        store = EpisodeStore.open(path)
+        for name in store.names()[:1] + store.names()[-1:]:
+            a = store.attrs(name)
+            world = (a.get("recipe") or {}).get("world", "default")
+            if a.get("hand") == cfg.held_out_hand or a.get("task") != cfg.task or world != "default":
+                raise XembodyError(
+                    f"{path}: {a.get('hand')} {a.get('task')} episodes of the {world} world; sim data must "
+                    f"be default-world {cfg.task} episodes of hands other than {cfg.held_out_hand}"
+                )
 
 
 def arms(cfg: CotrainConfig, d: CotrainData) -> list[Arm]:
@@ -182,7 +230,7 @@ def arms(cfg: CotrainConfig, d: CotrainData) -> list[Arm]:
     out = [Arm("sim_only", "sim_only", 0, d.sims)]
     for k, human in sorted(d.human.items()):
         out.append(Arm(f"human_only_{k}", "human_only", k, (human,)))
-        for r in cfg.ratios.split(","):
+        for r in (r.strip() for r in cfg.ratios.split(",")):
             family = f"cotrain_{r.replace(':', 'to')}"
             out.append(Arm(f"{family}_{k}", family, k, (*d.sims, human), f"sim:human={r}"))
     return [*out, Arm(REFERENCE, REFERENCE, 0, d.shifted)]
@@ -216,7 +264,7 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict)
         video="none",
         max_updates=scale["plan_updates"],
         out=run / f"plan_{cfg.held_out_hand}_{cfg.world}",
-        seed=cfg.seed,
+        seed=cfg.seed + 2,  # starts unlike the training episodes' (seed) and the tests' (seed + 1)
     )
     if cfg.task == "plasticine":  # the named shapes as the held-out hand makes them, goal-guided presses
         pc = replace(pc, goal="all", goal_hand=cfg.held_out_hand, guided=0.5)
@@ -224,56 +272,74 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict)
 
 
 def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes: int) -> ArmResult:
-    """Train (or resume) one arm and score it; the result is kept in its run directory."""
+    """Train (or resume) one arm and score it; the result is kept in its run directory. Asked for more
+    planning episodes than a kept result has, only planning goes on (same model, same evaluations)."""
     from xembody.io import atomic_write_json
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
 
     run = cfg.out / "models" / arm.name
     done = run / "result.json"
-    if done.exists():
-        saved = json.loads(done.read_text())
-        if saved["plan_episodes"] >= episodes:
-            return ArmResult(**saved)
-    steps = scale["steps"]
-    tc = TrainConfig(
-        data=arm.data, out=run, steps=steps, batch_size=cfg.batch_size, mix=arm.mix, seed=cfg.seed
-    )
-    train(tc)  # resumes from its checkpoint; a finished run returns at once
-    hc, hc_ci, he, he_ci = evaluate_windows(run, d.human_test, "eval_human")
-    rc, rc_ci, *_ = evaluate_windows(run, d.robot_test, f"eval_{cfg.world}_{cfg.held_out_hand}")
-    dc, dc_ci, *_ = evaluate_windows(run, d.robot_default_test, f"eval_default_{cfg.held_out_hand}")
+    saved = json.loads(done.read_text()) if done.exists() else None
+    if saved is not None and set(saved) != {f.name for f in fields(ArmResult)}:
+        raise XembodyError(f"{done}: written by an older xembody; run the experiment into another --out")
+    if saved is not None and saved["plan_episodes"] >= episodes:
+        return ArmResult(**saved)
+    if saved is None:
+        tc = TrainConfig(
+            data=arm.data,
+            out=run,
+            steps=scale["steps"],
+            batch_size=cfg.batch_size,
+            mix=arm.mix,
+            seed=cfg.seed,
+        )
+        trained = int(train(tc).get("step", scale["steps"]))  # resumes from its checkpoint
+        hc, hc_ci, he, he_ci = evaluate_windows(run, d.human_test, "eval_human")
+        rc, rc_ci, *_ = evaluate_windows(run, d.robot_test, f"eval_{cfg.world}_{cfg.held_out_hand}")
+        dc, dc_ci, *_ = evaluate_windows(run, d.robot_default_test, f"eval_default_{cfg.held_out_hand}")
+        scores = dict(
+            trained_steps=trained,
+            human_chamfer=hc,
+            human_chamfer_ci95=hc_ci,
+            human_emd=he,
+            human_emd_ci95=he_ci,
+            robot_chamfer=rc,
+            robot_chamfer_ci95=rc_ci,
+            robot_default_chamfer=dc,
+            robot_default_chamfer_ci95=dc_ci,
+        )
+    else:
+        scores = {k: saved[k] for k in saved if k.startswith(("trained", "human_", "robot_"))}
     s = evaluate_planning(cfg, run, episodes, scale)
     low, high = s.success_ci95
     result = ArmResult(
-        arm.name,
-        arm.family,
-        arm.human,
-        arm.mix or "-",
-        hc,
-        hc_ci,
-        he,
-        he_ci,
-        rc,
-        rc_ci,
-        dc,
-        dc_ci,
-        s.success_rate,
-        low,
-        high,
-        s.episodes,
-        s.final_shape_error_mean,
-        s.seconds_per_update_mean,
+        model=arm.name,
+        family=arm.family,
+        human=arm.human,
+        mix=arm.mix or "-",
+        **scores,
+        plan_success=s.success_rate,
+        plan_success_ci_low=low,
+        plan_success_ci_high=high,
+        plan_episodes=s.episodes,
+        plan_final_error=s.final_shape_error_mean,
+        plan_final_yaw_deg=s.final_yaw_error_deg_mean,
+        plan_seconds_per_update=s.seconds_per_update_mean,
     )
-    atomic_write_json(done, asdict(result))
+    atomic_write_json(done, result)
     return result
 
 
 def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
     """Run (or resume) the experiment; `scale` overrides the sizes of `cfg.scale` (tests use a tiny one)."""
-    if cfg.task not in TASKS:
-        raise XembodyError(f"--task {cfg.task!r}: choose {', '.join(TASKS)}")
+    from xembody.resume import check_same_settings
+
+    check(cfg)
     scale = scale_of(cfg.scale, {k: v[cfg.task] for k, v in SCALES.items()}, scale)
+    # One --out, one experiment: another task, scale or hand would silently reuse data and results.
+    settings = {f.name: getattr(cfg, f.name) for f in fields(cfg)} | {"sizes": scale}
+    check_same_settings(cfg.out, settings, ignore=("out",), what="run")
     d = data(cfg, scale)
     main = main_arms(cfg, list(d.human))
     rows = [

@@ -260,7 +260,9 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     dyn = make_dynamics(cfg, scene)
     done = cfg.out / "episodes"
     done.mkdir(parents=True, exist_ok=True)
-    check_same_settings(cfg.out, cfg, ignore=("episodes", "out", "device"), what="planned")
+    check_same_settings(
+        cfg.out, cfg, ignore=("episodes", "out", "device"), what="planned", added={"world": "default"}
+    )
     results = []
     for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):
         path = done / f"{i:03d}.json"

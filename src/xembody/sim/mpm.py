@@ -83,7 +83,7 @@ class MpmPlasticine(SceneObject):
         self._rest = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)  # (P, 3)
         self._extent = np.array(n) * cfg.spacing
 
-    def in_world(self, world: World) -> MpmPlasticine:
+    def _materials(self, world: World) -> MpmPlasticine:
         return MpmPlasticine(self.name, replace(self.cfg, **world.overrides("clay_")))
 
     # --- SceneObject --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ correspond across frames; plasticine particles are a fixed FPS subset of the fle
 from __future__ import annotations
 
 import abc
+import copy
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +17,7 @@ import mujoco
 import numpy as np
 
 from xembody.embodiments.sampling import ParticleConfig, sample_hand_points
+from xembody.errors import XembodyError
 
 if TYPE_CHECKING:
     from xembody.sim.worlds import World
@@ -56,9 +58,22 @@ class SceneObject(abc.ABC):
         """External objects: back to a `save`d state, with the hand (at rest) where `data` has it."""
         raise NotImplementedError(f"{self.name} lives in MuJoCo: its state is MuJoCo's")
 
+    world: str = "default"  # whose materials it is made of (`in_world`)
+
     def in_world(self, world: World) -> SceneObject:
-        """This object made of `world`'s materials (`xembody.sim.worlds`); the same shape."""
-        return self
+        """This object made of `world`'s materials (`xembody.sim.worlds`), the same shape: itself where it
+        already is (so the default world leaves every object as it was), else a copy."""
+        if world.name == self.world:
+            return self
+        if self.world != "default":
+            raise XembodyError(f"{self.name} is made for the {self.world} world, not the {world.name} one")
+        out = self._materials(world)
+        out.world = world.name
+        return out
+
+    def _materials(self, world: World) -> SceneObject:
+        """A copy of this default-world object with `world`'s materials."""
+        raise XembodyError(f"{self.name} has no materials for the {world.name} world")
 
     @abc.abstractmethod
     def add_to(self, spec: mujoco.MjSpec) -> None:
@@ -122,10 +137,11 @@ class RigidObject(SceneObject):
         self.friction = friction
         self._local: np.ndarray | None = None
 
-    def in_world(self, world: World) -> RigidObject:
-        friction = self.friction if world.rigid_friction is None else world.rigid_friction
-        mass = self.mass * world.rigid_mass_scale
-        return RigidObject(self.name, self.parts, mass, self.position_noise, friction)
+    def _materials(self, world: World) -> RigidObject:
+        out = copy.copy(self)
+        out.mass = self.mass * world.rigid_mass_scale
+        out.friction = self.friction if world.rigid_friction is None else world.rigid_friction
+        return out
 
     def add_to(self, spec: mujoco.MjSpec) -> None:
         body = spec.worldbody.add_body(name=OBJECT_BODY)
@@ -212,7 +228,8 @@ class Plasticine(SceneObject):
     def __init__(self, name: str = "plasticine", cfg: PlasticineConfig = PlasticineConfig()):
         self.name, self.cfg = name, cfg
 
-    def in_world(self, world: World) -> Plasticine:
+    def _materials(self, world: World) -> Plasticine:
+        # Elasticity only: the flex's contacts keep MuJoCo's friction (1), the larger of any pair's.
         return Plasticine(self.name, replace(self.cfg, **world.overrides("flex_")))
 
     def add_to(self, spec: mujoco.MjSpec) -> None:

@@ -28,9 +28,11 @@ class World:
         table_friction: sliding friction of the table (MuJoCo's default geom friction is 1; a contact takes
             the larger of its two geoms').
         rigid_mass_scale: rigid objects' masses times this.
-        rigid_friction: rigid objects' sliding friction (default 0.5).
+        rigid_friction: rigid objects' sliding friction (default 0.5): against the table, where the table's
+            is lower; the hands' own (1 in most hand files) rules their contacts with the object.
         clay_yield_stress, clay_friction, clay_table_friction, clay_density: the MPM clay's (`MpmConfig`).
-        flex_young, flex_damping, flex_yield_strain: the MuJoCo flex clay's (`PlasticineConfig`).
+        flex_young, flex_damping, flex_yield_strain: the MuJoCo flex clay's (`PlasticineConfig`; its
+            contacts keep MuJoCo's friction).
     """
 
     name: str
