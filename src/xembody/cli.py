@@ -31,7 +31,7 @@ class HandsArgs:
     json: bool = False
     """Print JSON instead of a table."""
     show: str | None = None
-    """Render this hand (a registered name or an MJCF path) with its particles to a PNG."""
+    """Render this hand (a registered name or an MJCF or URDF path) with its particles to a PNG."""
     n_points: int = 50
     """Hand particles (paper: 50 for pushing, 200 for plasticine)."""
     out: Path = Path("runs/hands")

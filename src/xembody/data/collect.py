@@ -30,7 +30,7 @@ class CollectConfig:
     """Collect exploration episodes of one hand on one task into a dataset directory."""
 
     hand: str
-    """A registered hand name or an MJCF file path."""
+    """A registered hand name or an MJCF or URDF file path."""
     task: str = "box"
     """box or plasticine."""
     episodes: int = 100
@@ -71,7 +71,8 @@ class CollectConfig:
         t = get_task(self.task)
         if self.hand not in REGISTRY and not Path(self.hand).is_file():
             raise XembodyError(
-                f"unknown hand {self.hand!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF file"
+                f"unknown hand {self.hand!r}: not a registered name ({', '.join(REGISTRY)}) "
+                "nor an MJCF or URDF file"
             )
         policy = self.policy or t.policy
         if policy not in POLICIES:
@@ -101,7 +102,9 @@ class CollectConfig:
 
     @property
     def hand_label(self) -> str:
-        return Path(self.hand).stem if self.hand.lower().endswith(".xml") else self.hand
+        from xembody.embodiments import REGISTRY
+
+        return self.hand if self.hand in REGISTRY else Path(self.hand).stem  # a hand file: its name
 
     @property
     def name_prefix(self) -> str:

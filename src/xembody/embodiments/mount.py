@@ -1,14 +1,14 @@
-"""Read a hand's MJCF and mount it on a 6-DoF floating wrist (3 slides + 3 hinges) with position servos."""
+"""Mount a hand's MjSpec on a 6-DoF floating wrist (3 slides + 3 hinges) with position servos."""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import mujoco
 import numpy as np
 
+from xembody.embodiments.servos import add_servos, unique_name
 from xembody.errors import XembodyError
 
 WRIST_BODY = "wrist"
@@ -18,6 +18,7 @@ WRIST_JOINTS = ("wrist_x", "wrist_y", "wrist_z", "wrist_rx", "wrist_ry", "wrist_
 # always reach an orientation without a full unwinding turn across a +-pi joint limit.
 _TURNS = [-2 * np.pi, 2 * np.pi]
 WRIST_RANGE = np.array([[-1.0, 1.0], [-1.0, 1.0], [-0.5, 1.5], _TURNS, _TURNS, _TURNS])
+GROUP_BODY = "base"  # the body gathering a hand's several root bodies, `hand/base` once mounted
 WRIST_KP = (2000.0, 50.0)  # position-servo gains: slides (N/m), hinges (N m/rad)
 
 
@@ -34,28 +35,33 @@ class Mount:
     strip_joints: tuple[str, ...] = ()
 
 
-def read_spec(path: str | Path) -> mujoco.MjSpec:
-    """Parse an MJCF file into an MjSpec, turning every failure into one line naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise XembodyError(f"{path}: no such MJCF file")
-    try:
-        spec = mujoco.MjSpec.from_file(str(path))
-        spec.compile()  # surface missing assets and invalid models here, not later
-    except Exception as e:  # MuJoCo raises ValueError for XML and compile errors alike
-        raise XembodyError(f"{path}: not a valid MJCF model: {e}") from None
-    return spec
-
-
-def hand_root(spec: mujoco.MjSpec, where: str) -> mujoco.MjsBody:
-    """The single top-level body of a hand model."""
+def hand_roots(spec: mujoco.MjSpec, where: str) -> list[mujoco.MjsBody]:
+    """The top-level bodies of a hand model, named (links are named; an unnamed root would lose the
+    `hand/` prefix)."""
     roots = list(spec.worldbody.bodies)
     if not roots:
         raise XembodyError(f"{where}: the model has no bodies under <worldbody>; a hand needs a root body")
-    if len(roots) > 1:
-        names = [b.name or "<unnamed>" for b in roots]
-        raise XembodyError(f"{where}: expected one root body (the hand), found {len(roots)}: {names}")
-    return roots[0]
+    taken = {b.name for b in spec.bodies}
+    for i, body in enumerate(roots):
+        if not body.name:
+            body.name = unique_name("base" if len(roots) == 1 else f"base{i}", taken)
+            taken.add(body.name)
+    return roots
+
+
+def needs_group(spec: mujoco.MjSpec) -> bool:
+    """Whether the hand is more than one root body: several of them, or geoms right in the worldbody (a
+    palm fixed to the world). Attaching puts all of it in the mount body; one group body keeps it a link."""
+    return len(list(spec.worldbody.bodies)) > 1 or len(list(spec.worldbody.geoms)) > 0
+
+
+def check_joints(spec: mujoco.MjSpec, where: str) -> None:
+    """A hand must have something to move besides the wrist."""
+    if not list(spec.joints):
+        raise XembodyError(
+            f"{where}: the hand has no joints to move (free joints are replaced by the wrist); "
+            "a hand needs at least one hinge or slide joint"
+        )
 
 
 def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
@@ -80,10 +86,12 @@ def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
 def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSpec:
     """A new spec: world -> `wrist` (6 joints, 6 position actuators) -> the hand, prefixed `hand/`."""
     strip(hand, mount.strip_joints, where)
-    root = hand_root(hand, where)
-    root.name = root.name or "base"  # links are named; an unnamed root would lose the `hand/` prefix
-    for body in [root, *root.find_all(mujoco.mjtObj.mjOBJ_BODY)]:
-        body.gravcomp = 1.0  # the wrist servo holds the hand; gravity must not make the fingers sag
+    roots = hand_roots(hand, where)
+    check_joints(hand, where)
+    add_servos(hand)
+    for body in roots:
+        for b in [body, *body.find_all(mujoco.mjtObj.mjOBJ_BODY)]:
+            b.gravcomp = 1.0  # the wrist servo holds the hand; gravity must not make the fingers sag
     spec = mujoco.MjSpec()
     spec.modelname = hand.modelname or "hand"
     spec.compiler.degree = False  # our wrist ranges are in radians
@@ -117,9 +125,21 @@ def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSp
             ctrlrange=WRIST_RANGE[i],
             ctrllimited=1,
         )
-    site = wrist.add_site(name="mount", pos=mount.pos, quat=mount.quat)
+    if needs_group(hand):  # several roots: one body, at the mount, holds them all
+        site = group_body(wrist, hand, mount).add_site(name="mount")
+    else:
+        site = wrist.add_site(name="mount", pos=mount.pos, quat=mount.quat)
     spec.attach(hand, prefix=HAND_PREFIX, site=site)
     return spec
+
+
+def group_body(wrist: mujoco.MjsBody, hand: mujoco.MjSpec, mount: Mount) -> mujoco.MjsBody:
+    """The body that holds a hand of several root bodies (or worldbody geoms), at the mount: one link
+    fixed to the wrist, each root keeping its pose relative to the others."""
+    name = HAND_PREFIX + unique_name(GROUP_BODY, {b.name for b in hand.bodies})
+    group = wrist.add_body(name=name, pos=mount.pos, quat=mount.quat, gravcomp=1.0)
+    group.explicitinertial, group.mass, group.inertia = True, 1e-3, [1e-7, 1e-7, 1e-7]
+    return group
 
 
 _OPTIONS = [n for n in dir(mujoco.MjSpec().option) if not n.startswith("_")]

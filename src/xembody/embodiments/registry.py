@@ -9,7 +9,8 @@ from pathlib import Path
 import mujoco
 
 from xembody.embodiments.hand import DEFAULT_WRIST, MjcfHand
-from xembody.embodiments.mount import Mount, mount_on_wrist, read_spec
+from xembody.embodiments.hand_file import HAND_FILE_SUFFIXES, read_spec
+from xembody.embodiments.mount import Mount, mount_on_wrist
 from xembody.embodiments.sampling import ParticleConfig
 from xembody.errors import XembodyError
 
@@ -56,10 +57,10 @@ def menagerie_spec(robot: str, entry: str) -> mujoco.MjSpec:
 
 
 def load_hand(name_or_path: str | Path, n_points: int = 50, seed: int = 0, **particles) -> MjcfHand:
-    """Load a registered hand by name, or any MJCF hand file (its root body is the hand).
+    """Load a registered hand by name, or any MJCF or URDF hand file (docs/embodiments.md: what loads).
 
     Args:
-        name_or_path: a name from `REGISTRY` or a path to an MJCF file.
+        name_or_path: a name from `REGISTRY` or a path to an MJCF or URDF file.
         n_points: number of hand particles (paper: 50 for pushing, 200 for plasticine).
         seed: particle sampling seed; the same seed gives the same particles.
         **particles: other `ParticleConfig` fields (`per_link`, `geoms`).
@@ -72,9 +73,9 @@ def load_hand(name_or_path: str | Path, n_points: int = 50, seed: int = 0, **par
         spec = mount_on_wrist(hand, entry.mount, entry.name)
         return entry.factory(entry.name, spec, cfg, entry.source, entry.default_wrist)
     path = Path(key)
-    if path.suffix.lower() != ".xml" and not path.exists():
+    if path.suffix.lower() not in HAND_FILE_SUFFIXES and not path.exists():
         raise XembodyError(
-            f"unknown hand {key!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF path"
+            f"unknown hand {key!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF or URDF path"
         )
     spec = mount_on_wrist(read_spec(path), Mount(), str(path))
     return MjcfHand(path.stem, spec, cfg, f"file:{path}")

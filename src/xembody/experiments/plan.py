@@ -55,7 +55,7 @@ class PlanConfig:
     """Run directory (or model.pt) made by `xembody train`, a shipped checkpoint (box-5hands,
     plasticine-5hands), or `mujoco` to plan with MuJoCo itself (the oracle)."""
     hand: str
-    """Registered hand name or MJCF path."""
+    """Registered hand name or MJCF or URDF path."""
     task: str = "box"
     """box (turn a box to a goal yaw) or plasticine (press it into a goal shape)."""
     object: str | None = None
