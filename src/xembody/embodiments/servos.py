@@ -15,9 +15,12 @@ import copy
 import mujoco
 import numpy as np
 
+from xembody.embodiments.actuation import TABULATE_TIMESTEP
+
 SERVO_KP = {int(mujoco.mjtJoint.mjJNT_HINGE): 1.0, int(mujoco.mjtJoint.mjJNT_SLIDE): 100.0}
 """Servo gain (N m/rad, N/m): the Allegro's for hinges; lowered where a light link would oscillate faster
-than the timestep resolves (natural frequency times timestep at most `MAX_OMEGA_DT`)."""
+than the timestep resolves (natural frequency times timestep at most `MAX_OMEGA_DT`), at the coarser of the
+model's timestep and the one `ActuationMap` tabulates coupled joints at."""
 MAX_OMEGA_DT = 0.5
 FREE_RANGE = {int(mujoco.mjtJoint.mjJNT_HINGE): np.pi, int(mujoco.mjtJoint.mjJNT_SLIDE): 0.05}
 """Control range (+-) for a joint without limits: one turn each way for hinges, 5 cm for slides."""
@@ -88,11 +91,12 @@ def add_servos(spec: mujoco.MjSpec) -> list[str]:
     model = spec.compile()
     joints = undriven_joints(model)
     taken = {a.name for a in spec.actuators}
+    timestep = max(model.opt.timestep, TABULATE_TIMESTEP)
     names = []
     for j in joints:
         joint = spec.joint(model.joint(j).name)
         kind, inertia = int(model.jnt_type[j]), float(model.dof_M0[model.jnt_dofadr[j]])
-        kp = min(SERVO_KP[kind], inertia * (MAX_OMEGA_DT / model.opt.timestep) ** 2)
+        kp = min(SERVO_KP[kind], inertia * (MAX_OMEGA_DT / timestep) ** 2)
         kv = 2 * np.sqrt(kp * inertia)
         span = FREE_RANGE[kind]
         lo, hi = model.jnt_range[j] if model.jnt_limited[j] else (-span, span)
