@@ -163,6 +163,11 @@ STRUCTURES: dict[str, tuple[Callable[[Path], Path], int, int]] = {
         2,
     ),
     "palm_in_worldbody": (write("palm_in_worldbody", mjcf(PALM + FINGERS)), 2, 2),
+    "scene_with_floor": (
+        write("scene_with_floor", mjcf('<light pos="0 0 1"/><geom type="plane" size="1 1 1"/>' + ONE_ROOT)),
+        2,
+        2,
+    ),
     "no_actuators": (write("no_actuators", mjcf(ONE_ROOT)), 2, 2),
     "partly_driven": (write("partly_driven", mjcf(ONE_ROOT, servos("j1"))), 2, 2),
     "tendon": (write("tendon", mjcf(f'<body name="palm">{PALM}{SPRUNG}</body>', TENDON)), 2, 1),

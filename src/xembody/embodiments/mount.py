@@ -55,6 +55,15 @@ def needs_group(spec: mujoco.MjSpec) -> bool:
     return len(list(spec.worldbody.bodies)) > 1 or len(list(spec.worldbody.geoms)) > 0
 
 
+def drop_ground(spec: mujoco.MjSpec) -> None:
+    """Delete planes and height fields from the worldbody: a scene file's floor is not the hand's (and a
+    plane may only be static); the task's scene brings its own table."""
+    ground = (mujoco.mjtGeom.mjGEOM_PLANE, mujoco.mjtGeom.mjGEOM_HFIELD)
+    for geom in list(spec.worldbody.geoms):
+        if geom.type in ground:
+            spec.delete(geom)
+
+
 def check_joints(spec: mujoco.MjSpec, where: str) -> None:
     """A hand must have something to move besides the wrist."""
     if not list(spec.joints):
@@ -86,6 +95,7 @@ def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
 def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSpec:
     """A new spec: world -> `wrist` (6 joints, 6 position actuators) -> the hand, prefixed `hand/`."""
     strip(hand, mount.strip_joints, where)
+    drop_ground(hand)
     roots = hand_roots(hand, where)
     check_joints(hand, where)
     add_servos(hand)
