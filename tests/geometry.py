@@ -5,6 +5,9 @@ import mujoco
 import numpy as np
 import trimesh
 
+from xembody.embodiments.kinematics import quat_to_matrix
+from xembody.embodiments.sampling import link_geoms
+
 G = mujoco.mjtGeom
 
 
@@ -37,6 +40,20 @@ def surface_distance(model: mujoco.MjModel, g: int, p: np.ndarray) -> np.ndarray
             out[i] = np.linalg.norm(closest - x, axis=1).min()
         return out
     raise NotImplementedError(t)
+
+
+def particle_offsets(hand) -> dict[str, float]:
+    """For each link of an `MjcfHand`, how far its farthest particle lies from the link's collision geoms'
+    surface (m)."""
+    m, out = hand.model, {}
+    for i, body in enumerate(hand.link_ids):
+        local = hand.local_points[hand.point_link == i].astype(np.float64)
+        dist = np.full(len(local), np.inf)
+        for g in link_geoms(m, body, "collision"):
+            in_geom = (local - m.geom_pos[g]) @ quat_to_matrix(m.geom_quat[g])  # body -> geom frame
+            dist = np.minimum(dist, surface_distance(m, g, in_geom))
+        out[hand.link_names[i]] = float(dist.max())
+    return out
 
 
 def _box_sdf(p: np.ndarray, half: np.ndarray) -> np.ndarray:

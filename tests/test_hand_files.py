@@ -14,13 +14,11 @@ import torch
 import trimesh
 
 import xembody
-from geometry import surface_distance
+from geometry import particle_offsets
 from test_embodiments import random_qpos
 from xembody.data import CollectConfig, EpisodeStore, collect_episodes
 from xembody.embodiments import hand_frame
 from xembody.embodiments.actuation import settle
-from xembody.embodiments.kinematics import quat_to_matrix
-from xembody.embodiments.sampling import link_geoms
 from xembody.embodiments.servos import undriven_joints
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng
@@ -209,14 +207,8 @@ def test_structure_loads_with_its_joints_and_controls(loaded, name):
 @pytest.mark.parametrize("name", STRUCTURES)
 def test_particles_lie_on_mujocos_geometry(loaded, name):
     hand = loaded[name]
-    m = hand.model
-    for i, body in enumerate(hand.link_ids):
-        local = hand.local_points[hand.point_link == i].astype(np.float64)
-        dist = np.full(len(local), np.inf)
-        for g in link_geoms(m, body, "collision"):
-            in_geom = (local - m.geom_pos[g]) @ quat_to_matrix(m.geom_quat[g])
-            dist = np.minimum(dist, surface_distance(m, g, in_geom))
-        assert dist.max() < 1e-3, f"{name}/{hand.link_names[i]}: {dist.max() * 1e3:.2f} mm off"
+    for link, off in particle_offsets(hand).items():
+        assert off < 1e-3, f"{name}/{link}: a particle is {off * 1e3:.2f} mm off"
     q = random_qpos(hand, 8, 0)
     assert np.abs(hand.points_np(q) - hand.points_mujoco(q)).max() < 1e-5
 
