@@ -255,6 +255,12 @@ def test_one_episode_collects_and_one_planner_update_runs(hand_files, name, tmp_
 # --- refusals -----------------------------------------------------------------------------------------------
 
 RIGID_URDF = urdf("meshes/palm.stl", "", "")
+VISUAL = '<visual><geometry><box size="0.02 0.02 0.02"/></geometry></visual>' + INERTIAL.format(m=0.02)
+VISUAL_ONLY = (  # nothing to put particles on
+    f'<robot name="unseen"><link name="palm">{VISUAL}</link><link name="f1">{VISUAL}</link>'
+    + urdf_joint("j1", "revolute", "f1", 0.0)
+    + "</robot>"
+)
 
 
 @pytest.mark.parametrize(
@@ -272,6 +278,7 @@ RIGID_URDF = urdf("meshes/palm.stl", "", "")
             "mesh package://elsewhere/palm.stl not found: package 'elsewhere'",
         ),
         ("broken.urdf", "<robot name='x'><link name='a'>", "not a valid URDF model"),
+        ("unseen.urdf", VISUAL_ONLY, "no collision geoms with a surface to sample particles on"),
     ],
 )
 def test_unloadable_files_are_refused_in_one_line_naming_the_file(tmp_path, name, text, message):

@@ -11,6 +11,7 @@ from xembody.embodiments.base import Embodiment
 from xembody.embodiments.kinematics import KinematicTree
 from xembody.embodiments.mount import WRIST_BODY, WRIST_JOINTS, compile_spec
 from xembody.embodiments.sampling import ParticleConfig, sample_hand_points
+from xembody.errors import XembodyError
 
 DEFAULT_WRIST = (0.0, 0.0, 0.25, 0.0, 0.0, 0.0)
 
@@ -24,6 +25,7 @@ class MjcfHand(Embodiment):
         particles: how to sample particles.
         source: where the model came from, for display.
         default_wrist: wrist pose (x, y, z, rx, ry, rz) of `default_qpos`.
+        where: what errors name (the file it came from); default: `name`.
     """
 
     def __init__(
@@ -33,9 +35,11 @@ class MjcfHand(Embodiment):
         particles: ParticleConfig,
         source: str,
         default_wrist: tuple[float, ...] = DEFAULT_WRIST,
+        where: str | None = None,
     ):
         self.name, self.source, self.spec, self.particles = name, source, spec, particles
-        self.model = compile_spec(spec, name)
+        where = where or name
+        self.model = compile_spec(spec, where)
         m = self.model
         self.joint_names = tuple(m.joint(j).name for j in range(m.njnt))
         self.ctrl_names = tuple(m.actuator(a).name for a in range(m.nu))
@@ -43,7 +47,10 @@ class MjcfHand(Embodiment):
         wrist = m.body(WRIST_BODY).id
         # The hand's bodies: everything in the wrist's subtree but the wrist itself.
         link_ids = [b for b in range(m.nbody) if m.body_rootid[b] == wrist and b != wrist]
-        local, link = sample_hand_points(m, link_ids, particles)
+        try:
+            local, link = sample_hand_points(m, link_ids, particles)
+        except XembodyError as e:
+            raise XembodyError(f"{where}: {e}") from None
         used = sorted(set(link.tolist()))  # keep only links that carry particles
         remap = {old: new for new, old in enumerate(used)}
         self.link_ids = [link_ids[i] for i in used]

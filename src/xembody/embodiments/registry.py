@@ -78,4 +78,4 @@ def load_hand(name_or_path: str | Path, n_points: int = 50, seed: int = 0, **par
             f"unknown hand {key!r}: not a registered name ({', '.join(REGISTRY)}) nor an MJCF or URDF path"
         )
     spec = mount_on_wrist(read_spec(path), Mount(), str(path))
-    return MjcfHand(path.stem, spec, cfg, f"file:{path}")
+    return MjcfHand(path.stem, spec, cfg, f"file:{path}", where=str(path))
