@@ -378,9 +378,9 @@ def test_primitive_candidates_are_smooth_target_sequences_for_any_hand(hand, tas
 
 def test_contact_gate_keeps_untouched_objects_still_and_works_for_small_hands(hands):
     """No dense hand particle within the gap: the object does not move and the network is not asked."""
-    from xembody.experiments.plan import dense_hand
     from xembody.model import OursModel
     from xembody.planning import LearnedDynamics
+    from xembody.planning.build import dense_hand
 
     gate = dense_hand("umi", 400)  # 3 links: more candidates per link than the default
     assert gate.n_points == 400

@@ -11,5 +11,16 @@ from xembody.embodiments import REGISTRY, Embodiment, load_hand
 from xembody.errors import XembodyError
 from xembody.observation import Observation
 
-__all__ = ["REGISTRY", "Embodiment", "Observation", "XembodyError", "load_hand"]
+__all__ = ["REGISTRY", "Controller", "Embodiment", "Observation", "XembodyError", "load_hand"]
+
+
+def __getattr__(name: str):
+    # The controller pulls in the world model and the planner: loaded on first use, not on every import.
+    if name == "Controller":
+        from xembody.planning import Controller
+
+        return Controller
+    raise AttributeError(f"module 'xembody' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"

@@ -85,6 +85,31 @@ def turned_goal(
     return Goal(goal_pts, np.array([goal_origin[0], goal_origin[1], goal_yaw]), symmetry)
 
 
+def turned_points(
+    points: np.ndarray, yaw_deg: float, shift: tuple[float, float] = (0.0, 0.0), symmetry: float = 2 * np.pi
+) -> Goal:
+    """A rigid goal from an observation alone (on a robot, no pose is given): the object's points (No, 3)
+    turned by `yaw_deg` about their centroid and shifted by `shift` (m). Its pose is in the points' own
+    frame (origin at their centroid, yaw 0 now); `observed_pose` measures later points in that frame."""
+    p = np.asarray(points, dtype=np.float64)
+    c = p.mean(0)
+    return turned_goal(p, np.array([c[0], c[1], c[2], 1.0, 0.0, 0.0, 0.0]), yaw_deg, shift, symmetry)
+
+
+def observed_pose(points: np.ndarray, goal: Goal) -> np.ndarray:
+    """A rigid object's pose (position, quaternion (w, x, y, z); (7,)) from its points (No, 3), in the
+    order of the goal's: the turn in the plane that best takes the goal's points onto them (2-D Kabsch),
+    applied to the goal's pose."""
+    g, p = goal.points[:, :2], np.asarray(points, dtype=np.float64)[:, :2]
+    gc, pc = g.mean(0), p.mean(0)
+    h = (g - gc).T @ (p - pc)
+    a = np.arctan2(h[0, 1] - h[1, 0], h[0, 0] + h[1, 1])
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    origin = rot @ (goal.pose[:2] - gc) + pc
+    yaw, z = goal.pose[2] + a, float(np.mean(points, 0)[2])
+    return np.array([origin[0], origin[1], z, np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)])
+
+
 def load_goal_points(path: Path, n: int) -> Goal:
     """A goal cloud (n, 3) from a .npy file."""
     try:

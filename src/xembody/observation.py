@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from xembody.errors import XembodyError
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -31,7 +33,7 @@ class Observation:
         for name, width in (("object_points", 3), ("hand_points", 3)):
             a = getattr(self, name)
             if a.ndim != 2 or a.shape[1] != width or not len(a):
-                raise ValueError(f"observation {name} must have shape (N, 3) with N > 0, got {a.shape}")
+                raise XembodyError(f"observation {name} must have shape (N, 3) with N > 0, got {a.shape}")
 
     @property
     def object_centre(self) -> np.ndarray:

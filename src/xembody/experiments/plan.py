@@ -16,8 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from xembody.embodiments import hand_frame, load_hand
-from xembody.embodiments.hand import MjcfHand
+from xembody.embodiments import hand_frame
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng, run_episode
 from xembody.goals import (
@@ -31,7 +30,15 @@ from xembody.goals import (
     shape_names,
 )
 from xembody.io import atomic_write_json
-from xembody.planning import MPC, PLANNERS, Dynamics, LearnedDynamics, PrimitiveConfig, PrimitivePlanner
+from xembody.planning import (
+    MPC,
+    PLANNERS,
+    Dynamics,
+    PlannerSettings,
+    PrimitivePlanner,
+    learned_dynamics,
+    primitive_config,
+)
 from xembody.primitives import PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
 from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
@@ -150,24 +157,23 @@ class PlanSummary:
     per_episode: list[EpisodeResult]
 
 
+def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
+    """Episode i's planner settings (each episode draws its candidates from its own seed)."""
+    return PlannerSettings(
+        cfg.candidates, cfg.refine, cfg.hold, cfg.guided, cfg.gate_points, cfg.device, cfg.seed * 100_003 + i
+    )
+
+
 def make_planner(
     cfg: PlanConfig, dyn: Dynamics, ctx: PrimitiveContext, rigid: bool, goal: Goal, i: int
 ) -> Planner:
     """Episode i's planner. Rigid goals are the object's own particles: corresponding-particle cost."""
-    shape, seed = ("particles" if rigid else "chamfer_emd"), cfg.seed * 100_003 + i
+    s = settings(cfg, i)
     if cfg.planner == "ours":
-        pc = PrimitiveConfig(
-            kind="push" if rigid else "press",
-            candidates=cfg.candidates or (64 if rigid else 32),
-            shape=shape,
-            seed=seed,
-            refine=0 if rigid else cfg.refine,
-            guided=0.0 if rigid else cfg.guided,
-            hold=cfg.hold and not rigid,
-        )
-        return PrimitivePlanner(pc, dyn, ctx, goal.points)
+        return PrimitivePlanner(primitive_config(rigid, s), dyn, ctx, goal.points)
     pc = PLANNERS[cfg.planner]
-    pc = replace(pc, mppi=replace(pc.mppi, seed=seed), cost=replace(pc.cost, shape=shape))
+    shape = "particles" if rigid else "chamfer_emd"
+    pc = replace(pc, mppi=replace(pc.mppi, seed=s.seed), cost=replace(pc.cost, shape=shape))
     if isinstance(dyn, MujocoDynamics | ExternalDynamics):  # no gradients through the simulator
         pc = replace(pc, grad_steps=0)
     return MPC(pc, dyn, ctx.hand, goal.points, ctx.limits)
@@ -176,21 +182,8 @@ def make_planner(
 def make_dynamics(cfg: PlanConfig, scene: Scene) -> Dynamics:
     if cfg.model == ORACLE:
         return oracle(scene)
-    from xembody.train.checkpoint import load_model
-
-    model, _ = load_model(cfg.model, device=resolve_device(cfg.device))
-    gate = dense_hand(cfg.hand, cfg.gate_points) if cfg.gate_points else None
-    return LearnedDynamics(model, scene.hand, isinstance(scene.obj, RigidObject), gate)
-
-
-def dense_hand(hand: str, n: int) -> MjcfHand:
-    """The hand with n particles; hands with few links (a 3-link gripper) sample more candidates per link."""
-    try:
-        return load_hand(hand, n_points=n)
-    except XembodyError as e:
-        if "candidate surface points" not in str(e):
-            raise
-        return load_hand(hand, n_points=n, per_link=n)
+    rigid = isinstance(scene.obj, RigidObject)
+    return learned_dynamics(cfg.model, cfg.hand, scene.hand, rigid, cfg.gate_points, cfg.device)
 
 
 def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:

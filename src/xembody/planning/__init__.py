@@ -2,10 +2,14 @@
 
 A planner is built from a `Dynamics` (the learned model through the hand's kinematics, or any other world
 that rolls actuator targets forward), the hand, and a goal; each control cycle it takes an `Observation`
-and returns an `Update` (targets to execute). Nothing here knows the simulator: the MuJoCo closed loop
-(`xembody.sim.closed_loop`) and the MuJoCo oracle (`xembody.sim.oracle`) live beside it.
+and returns an `Update` (targets to execute). `Controller` wraps one for a robot's control loop (one
+call per control cycle, the next targets out), built from names as `xembody plan` builds its planner
+(`build.py`). Nothing here knows the simulator: the MuJoCo closed loop (`xembody.sim.closed_loop`) and the
+MuJoCo oracle (`xembody.sim.oracle`) live beside it.
 """
 
+from xembody.planning.build import TASKS, PlannerSettings, learned_dynamics, primitive_config
+from xembody.planning.controller import Controller, Robot
 from xembody.planning.dynamics import Dynamics, LearnedDynamics
 from xembody.planning.mpc import MPC, PLANNERS, PlannerConfig
 from xembody.planning.mppi import MPPI, MPPIConfig, PlanResult
@@ -16,13 +20,19 @@ __all__ = [
     "MPC",
     "MPPI",
     "PLANNERS",
+    "TASKS",
+    "Controller",
     "Dynamics",
     "LearnedDynamics",
     "MPPIConfig",
     "PlanResult",
     "PlannerConfig",
+    "PlannerSettings",
     "PrimitiveConfig",
     "PrimitivePlanner",
+    "Robot",
     "Update",
     "candidate",
+    "learned_dynamics",
+    "primitive_config",
 ]

@@ -11,7 +11,7 @@ in both (tests check it).
 """
 
 from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctrl
-from xembody.primitives.motion import StepLimits, straight
+from xembody.primitives.motion import StepLimits, clamp_step, straight
 from xembody.primitives.plan import PrimitivePlan
 from xembody.primitives.press import (
     PRESS_KINDS,
@@ -36,6 +36,7 @@ __all__ = [
     "Push",
     "PushRanges",
     "StepLimits",
+    "clamp_step",
     "hover_ctrl",
     "perturb_press",
     "poke_at",

@@ -40,3 +40,14 @@ def straight(
     )
     n = int(np.ceil(steps - 1e-9))
     return [a + d * (i / n) for i in range(1, n + 1)], b
+
+
+def clamp_step(a: np.ndarray, b: np.ndarray, frame: HandFrame, limits: StepLimits) -> np.ndarray:
+    """Targets b (n_ctrl,), pulled back along the line from a until no part moves further than a transit
+    step allows (the fastest any primitive moves): a safety net, no change to targets that obey the limits."""
+    span = np.maximum(np.abs(frame.closed_ctrl - frame.open_ctrl), 1e-9)
+    wrist = np.r_[np.full(3, limits.transit), np.full(3, 2.0 * limits.rotation)]
+    bound = np.concatenate([wrist, limits.closure * span[6:]])
+    d = b - a
+    over = np.abs(d) / (bound * (1.0 + 1e-6))  # slack: straight() rounds its step count
+    return b if over.max(initial=0.0) <= 1.0 else a + d / over.max()
