@@ -90,7 +90,7 @@ class Controller:
         model.pt; `hand` a registered name or an MJCF/URDF path; goal as in the class."""
         if goal is None:
             raise XembodyError("a controller needs a goal: a Goal or the object's goal points (No, 3)")
-        spec = task_spec(task)
+        goal, spec = as_goal(goal), task_spec(task)  # checked before anything slow loads
         emb = task_hand(hand, spec)
         dyn = learned_dynamics(model, hand, emb, spec.rigid, settings.gate_points, settings.device)
         return cls(dyn, emb, task, goal, extent, settings)

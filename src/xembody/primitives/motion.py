@@ -49,5 +49,5 @@ def clamp_step(a: np.ndarray, b: np.ndarray, frame: HandFrame, limits: StepLimit
     wrist = np.r_[np.full(3, limits.transit), np.full(3, 2.0 * limits.rotation)]
     bound = np.concatenate([wrist, limits.closure * span[6:]])
     d = b - a
-    over = np.abs(d) / (bound * (1.0 + 1e-6))  # slack: straight() rounds its step count
-    return b if over.max(initial=0.0) <= 1.0 else a + d / over.max()
+    ratio = (np.abs(d) / bound).max(initial=0.0)
+    return b if ratio <= 1.0 + 1e-6 else a + d / ratio  # slack: straight() rounds its step count
