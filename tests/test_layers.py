@@ -1,8 +1,9 @@
 """The package's layering, checked on the source: data flows downhill, planning never sees the simulator.
 
-Layers, lowest first: the foundation modules (geometry, io, observation, goals, resume, stats, errors),
-embodiments, sim, primitives, explore, data, model (with graph), train, planning, experiments, cli. A
-module may import only from its own layer or those below; nothing but the entry point imports the CLI.
+Layers, lowest first: the foundation modules (geometry, io, observation, goals, resume, sensing, stats,
+errors), embodiments, sim, primitives, explore, data, model (with graph), train, planning, experiments,
+cli. A module may import only from its own layer or those below; nothing but the entry point imports the
+CLI.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FOUNDATION = {
     "goals",
     "goal_shapes",
     "resume",
+    "sensing",
     "stats",
 }  # + goals data
 LAYERS = [

@@ -184,8 +184,8 @@ def human_datasets(tmp: Path, imported: bool = True) -> tuple[Path, Path]:
 def test_simulated_recordings_go_through_the_importer(tmp_path, capsys):
     """collect --hand human -> simulate-tracks (noise, dropouts, partial view) -> import -> valid episodes."""
     from xembody.cli import main
-    from xembody.data.synthetic_tracks import visible
     from xembody.data.validate import validate
+    from xembody.sensing import visible
 
     sim, _ = human_datasets(tmp_path, imported=False)
     recs = sorted((tmp_path / "recs").glob("*.npz"))

@@ -5,7 +5,8 @@ through exactly the importer real recordings go through.
 From each episode of a dataset collected with `--hand human`: the 21 keypoints of the simulated hand
 (its FK of the recorded joint positions) with Gaussian tracking noise and whole-frame dropouts (NaN), and
 the object's particles as a depth camera sees them: only those nearest the camera along their line of
-sight (a z-buffer over angular bins, the hand's particles occluding too), with noise.
+sight (a z-buffer over angular bins, the hand's particles occluding too), with noise: the depth camera of
+`xembody.sensing`, which also gives `xembody plan --observe camera` its observations.
 """
 
 from __future__ import annotations
@@ -17,31 +18,17 @@ import numpy as np
 
 from xembody.errors import XembodyError
 from xembody.io import atomic_path
+from xembody.sensing import BIN_DEGREES, CAMERA, POINT_NOISE, visible
 
 
 @dataclass(frozen=True)
 class SensorConfig:
     keypoint_noise: float = 0.002  # m, std per coordinate (a good RGB-D hand tracker)
     dropout: float = 0.05  # probability that a frame's hand is not tracked
-    point_noise: float = 0.002  # m, depth noise per object point
-    camera: tuple[float, float, float] = (0.35, -0.35, 0.45)  # m, looking at the table centre
-    bin_degrees: float = 1.5  # angular resolution of the z-buffer
+    point_noise: float = POINT_NOISE  # m, depth noise per object point
+    camera: tuple[float, float, float] = CAMERA  # m, looking at the table centre
+    bin_degrees: float = BIN_DEGREES  # angular resolution of the z-buffer
     seed: int = 0
-
-
-def visible(points: np.ndarray, occluders: np.ndarray, camera: np.ndarray, bin_degrees: float) -> np.ndarray:
-    """Which of `points` (N, 3) are nearest the camera in their angular bin, with `occluders` (K, 3)
-    competing for the same bins, (N,) bool."""
-    allp = np.concatenate([points, occluders])
-    d = allp - camera
-    r = np.linalg.norm(d, axis=1)
-    az = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
-    el = np.degrees(np.arcsin(np.clip(d[:, 2] / r, -1.0, 1.0)))
-    bins = np.stack([np.floor(az / bin_degrees), np.floor(el / bin_degrees)], 1).astype(np.int64)
-    _, inverse = np.unique(bins, axis=0, return_inverse=True)
-    nearest = np.full(inverse.max() + 1, np.inf)
-    np.minimum.at(nearest, inverse, r)
-    return (r <= nearest[inverse] + 0.005)[: len(points)]  # 5 mm: points on the same surface patch
 
 
 def recording_from_episode(arrays: dict, human, cfg: SensorConfig, rng: np.random.Generator) -> dict:

@@ -39,8 +39,10 @@ from xembody.planning import (
     learned_dynamics,
     primitive_config,
 )
+from xembody.planning.perception import PerceivingPlanner, Perception, check_observe
 from xembody.primitives import PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
+from xembody.sim.camera import CameraView
 from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
 from xembody.sim.goals import box_goal
 from xembody.sim.objects import RigidObject
@@ -101,6 +103,10 @@ class PlanConfig:
     goal is there (xembody.planning.proposals); the rest are uniform over the lump."""
     gate_points: int = 400
     """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
+    observe: str = "full"
+    """What the planner is given of the object: full (the simulator's particles) or camera (what a depth
+    camera over the table sees: a partial, noisy cloud; `xembody.sim.camera`). Success is scored on the
+    simulator's state either way."""
     device: str = "cpu"
     """Where the world model runs: cpu, cuda, cuda:1, ... (the hand's kinematics stay on the CPU)."""
     seed: int = 0
@@ -160,14 +166,29 @@ class PlanSummary:
 def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
     """Episode i's planner settings (each episode draws its candidates from its own seed)."""
     return PlannerSettings(
-        cfg.candidates, cfg.refine, cfg.hold, cfg.guided, cfg.gate_points, cfg.device, cfg.seed * 100_003 + i
+        cfg.candidates,
+        cfg.refine,
+        cfg.hold,
+        cfg.guided,
+        cfg.gate_points,
+        cfg.device,
+        cfg.seed * 100_003 + i,
+        cfg.observe,
     )
 
 
 def make_planner(
     cfg: PlanConfig, dyn: Dynamics, ctx: PrimitiveContext, rigid: bool, goal: Goal, i: int
 ) -> Planner:
-    """Episode i's planner. Rigid goals are the object's own particles: corresponding-particle cost."""
+    """Episode i's planner. Rigid goals are the object's own particles: corresponding-particle cost. With
+    `observe` camera, each observation goes through `planning.perception` first."""
+    inner = _planner(cfg, dyn, ctx, rigid, goal, i)
+    return inner if cfg.observe == "full" else PerceivingPlanner(inner, Perception(goal, rigid))
+
+
+def _planner(
+    cfg: PlanConfig, dyn: Dynamics, ctx: PrimitiveContext, rigid: bool, goal: Goal, i: int
+) -> Planner:
     s = settings(cfg, i)
     if cfg.planner == "ours":
         return PrimitivePlanner(primitive_config(rigid, s), dyn, ctx, goal.points)
@@ -240,6 +261,7 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError("--goal names a plasticine shape: use it with --task plasticine")
     if cfg.goal is not None:
         check_shape_version(cfg.goal_hand)
+    check_observe(cfg.observe)
     resolve_device(cfg.device)
 
 
@@ -254,7 +276,11 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     done = cfg.out / "episodes"
     done.mkdir(parents=True, exist_ok=True)
     check_same_settings(
-        cfg.out, cfg, ignore=("episodes", "out", "device"), what="planned", added={"world": "default"}
+        cfg.out,
+        cfg,
+        ignore=("episodes", "out", "device"),
+        what="planned",
+        added={"world": "default", "observe": "full"},
     )
     results = []
     for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):
@@ -299,8 +325,9 @@ def _episode(
 
         cam = SceneCamera(scene)
     rec = Recorder(cam, goal)
+    view = CameraView(scene, seed=cfg.seed * 100_003 + i) if cfg.observe == "camera" else None
     try:
-        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec)
+        ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec, view)
         rec.save(cfg.out / f"episode-{i:03d}.npz", goal)
         if cam is None:
             return ep, None

@@ -43,6 +43,7 @@ class PlannerSettings:
     gate_points: int = 400  # dense hand particles for the contact gate; 0 turns it off
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
     seed: int = 0  # of the candidates' draws
+    observe: str = "full"  # full: the object's particles are given; camera: a partial cloud (`perception`)
 
 
 def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:

@@ -31,6 +31,7 @@ from xembody.planning.build import (
     task_spec,
 )
 from xembody.planning.dynamics import Dynamics
+from xembody.planning.perception import Perception, check_observe
 from xembody.planning.primitive_planner import PrimitivePlanner
 from xembody.planning.update import Update
 from xembody.primitives import ObjectExtent, PrimitiveContext, StepLimits, clamp_step
@@ -54,7 +55,9 @@ class Controller:
         hand: the hand as the dynamics sees it (actuator order, ranges, kinematics).
         task: box or plasticine (the primitives and their defaults).
         goal: a `Goal`, or goal points (No, 3): the object's own points at the goal (rigid objects, same
-            order as observed), or a shape (plasticine). No must equal the observed object's point count.
+            order as observed), or a shape (plasticine). With `settings.observe` full, No must equal the
+            observed object's point count; with camera, the object's points may be any partial cloud (the
+            goal's particles are the rigid template: `perception`).
         extent: the object's nominal size; default: estimated from the first observation's points.
         settings: the planner's settings (`xembody plan`'s defaults).
         limits: step limits of the primitives; also the largest change a returned target may make.
@@ -72,6 +75,7 @@ class Controller:
     ):
         self.task, self.dynamics, self.hand = task_spec(task), dynamics, hand
         self.settings, self.limits, self.extent = settings, limits, extent
+        check_observe(settings.observe)
         self.frame: HandFrame = hand_frame(hand)
         self._lo, self._hi = hand.ctrl_limits.T
         self.reset(goal)
@@ -101,6 +105,8 @@ class Controller:
         if goal is not None:
             self.goal = as_goal(goal)
             self.planner: PrimitivePlanner | None = None  # built at the first call: it needs the extent
+            camera = self.settings.observe == "camera"
+            self.perception = Perception(self.goal, self.task.rigid) if camera else None
         self.queue: deque[np.ndarray] = deque()
         self.last_update: Update | None = None  # the latest planner update (its targets, cost, seconds)
         self.replanned = False  # whether the latest call asked the planner
@@ -134,7 +140,8 @@ class Controller:
         self.check(obs)
         self.replanned = not self.queue
         if self.replanned:
-            self.last_update = self._planner(obs).update(obs)
+            seen = obs if self.perception is None else self.perception(obs)
+            self.last_update = self._planner(seen).update(seen)
             self.updates += 1
             self.queue.extend(self.last_update.targets)
         # An update that holds (no press is predicted to help) keeps the targets in force.
@@ -144,8 +151,13 @@ class Controller:
         return target
 
     def errors(self, obs: Observation) -> GoalErrors:
-        """How far the observed object is from the goal (a rigid object's pose measured from its points)."""
+        """How far the observed object is from the goal (a rigid object's pose measured from its points;
+        from a camera's cloud, the registered particles and pose)."""
         self.check(obs)
+        if self.perception is not None:
+            obs = self.perception(obs)
+            pose = None if self.goal.pose is None else self.perception.pose()
+            return goal_errors(obs.object_points, self.goal, pose)
         pose = None if self.goal.pose is None else observed_pose(obs.object_points, self.goal)
         return goal_errors(obs.object_points, self.goal, pose)
 
@@ -158,7 +170,12 @@ class Controller:
         if not isinstance(obs, Observation):
             raise XembodyError(f"the controller takes an xembody Observation, not {type(obs).__name__}")
         self._array(obs.ctrl, (self.hand.n_ctrl,), "ctrl")
-        self._array(obs.object_points, (len(self.goal.points), 3), "object_points")
+        full = self.settings.observe == "full"  # a camera's cloud may hold any number of points
+        self._array(
+            obs.object_points,
+            (len(self.goal.points), 3) if full else (len(obs.object_points), 3),
+            "object_points",
+        )
         self._array(obs.hand_points, (obs.hand_points.shape[0], 3), "hand_points")
 
     def _array(self, a, shape: tuple[int, ...] | None, what: str) -> np.ndarray:

@@ -52,18 +52,22 @@ def run_plan_episode(
     goal: Goal,
     max_updates: int,
     on_frame: Callable[[Scene, Plan | None], None] | None = None,
+    observe: Callable[[], Observation] | None = None,
 ) -> PlanEpisode:
     """Plan and execute from the scene's current state until the goal is reached or `max_updates` pass.
     An update with no targets (a planner holding) executes nothing and counts as an update.
 
-    `on_frame(scene, plan)` is called at the start and after every executed step (for videos)."""
+    `on_frame(scene, plan)` is called at the start and after every executed step (for videos); `observe()`
+    makes what the planner is given (default `scene.observe`; `sim.camera.CameraView`: a camera's view).
+    Success is always scored on the scene's own particles and pose."""
+    observe = observe or scene.observe
     if on_frame:
         on_frame(scene, None)
     start = scene_errors(scene, goal)
     ep = PlanEpisode(False, 0, 0, start, start)
     prev = scene.object_points()
     for _ in range(max_updates):
-        upd = planner.update(scene.observe())
+        upd = planner.update(observe())
         ep.seconds_per_update.append(upd.seconds)
         ep.updates += 1
         ep.holds += not len(upd.targets)

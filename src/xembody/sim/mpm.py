@@ -218,6 +218,10 @@ class MpmPlasticine(SceneObject):
     def points(self, data: mujoco.MjData) -> np.ndarray:
         return self.all_points()[self._idx]
 
+    def surface(self, data: mujoco.MjData) -> np.ndarray:
+        """Every material point (the camera's z-buffer keeps the outer ones), (P, 3)."""
+        return self.all_points()
+
     def touching(self, hand_points: np.ndarray) -> bool:
         """Whether any hand particle is within a particle spacing of the clay."""
         from scipy.spatial import cKDTree

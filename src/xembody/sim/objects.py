@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from xembody.sim.worlds import World
 
 OBJECT_BODY = "object"
+SURFACE_POINTS = 2000  # a rigid object's camera surface sample (the box: about one point per 4 mm)
 FLEX_PREFIX = "object/"
 ObjectKind = Literal["rigid", "deformable"]
 
@@ -86,6 +87,11 @@ class SceneObject(abc.ABC):
     @abc.abstractmethod
     def points(self, data: mujoco.MjData) -> np.ndarray:
         """Object particles in the world frame, (No, 3) float64."""
+
+    def surface(self, data: mujoco.MjData) -> np.ndarray:
+        """Points densely covering the object, world frame, (P, 3): what a camera looks at (a set other
+        than the particles, and denser). Default: the particles themselves."""
+        return self.points(data)
 
     @abc.abstractmethod
     def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
@@ -166,10 +172,11 @@ class RigidObject(SceneObject):
         )
 
     def bind(self, model: mujoco.MjModel, n_points: int, seed: int) -> None:
-        self._body = model.body(OBJECT_BODY).id
+        self._body, self._model = model.body(OBJECT_BODY).id, model
         self._qadr = model.jnt_qposadr[model.body_jntadr[self._body]]
         cfg = ParticleConfig(n_points=n_points, per_link=max(1024, 8 * n_points), geoms="all", seed=seed)
         self._local, _ = sample_hand_points(model, [self._body], cfg)
+        self._dense: np.ndarray | None = None  # the camera's surface sample, drawn when first asked for
 
     @property
     def local_points(self) -> np.ndarray:
@@ -179,6 +186,15 @@ class RigidObject(SceneObject):
     def points(self, data: mujoco.MjData) -> np.ndarray:
         rot = data.xmat[self._body].reshape(3, 3)
         return self._local @ rot.T + data.xpos[self._body]
+
+    def surface(self, data: mujoco.MjData) -> np.ndarray:
+        """SURFACE_POINTS points on the surface (body frame, drawn once with another seed than the
+        particles') moved by the body pose, (P, 3)."""
+        if self._dense is None:
+            cfg = ParticleConfig(n_points=SURFACE_POINTS, per_link=4 * SURFACE_POINTS, geoms="all", seed=1)
+            self._dense, _ = sample_hand_points(self._model, [self._body], cfg)
+        rot = data.xmat[self._body].reshape(3, 3)
+        return self._dense @ rot.T + data.xpos[self._body]
 
     def pose(self, data: mujoco.MjData) -> np.ndarray:
         """Position and quaternion (w, x, y, z) of the object, (7,)."""
@@ -249,7 +265,7 @@ class Plasticine(SceneObject):
     def bind(self, model: mujoco.MjModel, n_points: int, seed: int) -> None:
         self._flex = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_FLEX, FLEX_PREFIX + OBJECT_BODY)
         self._v0 = model.flex_vertadr[self._flex]
-        nvert = model.flex_vertnum[self._flex]
+        nvert = self._nvert = int(model.flex_vertnum[self._flex])
         if n_points > nvert:
             raise ValueError(f"plasticine has {nvert} vertices; cannot take {n_points} particles")
         data = mujoco.MjData(model)
@@ -267,6 +283,10 @@ class Plasticine(SceneObject):
 
     def points(self, data: mujoco.MjData) -> np.ndarray:
         return data.flexvert_xpos[self._v0 + self._idx].copy()
+
+    def surface(self, data: mujoco.MjData) -> np.ndarray:
+        """Every flex vertex, (V, 3)."""
+        return data.flexvert_xpos[self._v0 : self._v0 + self._nvert].copy()
 
     def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
         # The flex nodes are bodies on slide joints: a common x/y offset shifts the block rigidly.
