@@ -154,6 +154,8 @@ def test_plan_observe_camera_never_gives_the_planner_the_true_particles(tmp_path
     assert main([*argv, "--max-updates", "2", "--candidates", "4", "--video", "none", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["config"]["observe"] == "camera" and summary["per_episode"][0]["updates"] == 2
+    yaw_err, pos_err = summary["per_episode"][0]["perception_error"]  # registered against true poses
+    assert yaw_err < 8.0 and pos_err < 0.01
     assert len(seen) == 2 and all(len(s) != 100 for s in seen)
     with np.load(out / "episode-000.npz") as z:
         first = z["object"][0]  # the simulator's particles at the first update

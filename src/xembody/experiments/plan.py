@@ -19,6 +19,7 @@ from tqdm import tqdm
 from xembody.embodiments import hand_frame
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng, run_episode
+from xembody.geometry import yaw_of
 from xembody.goals import (
     GOAL_SHAPES_OBJECT,
     Goal,
@@ -27,6 +28,8 @@ from xembody.goals import (
     check_shape_version,
     load_goal_points,
     named_goal,
+    observed_pose,
+    pose_errors,
     shape_names,
 )
 from xembody.io import atomic_write_json
@@ -132,6 +135,8 @@ class EpisodeResult:
     goal: str | None = None  # the named goal shape, if any
     holds: int = 0  # updates that executed nothing: no press was predicted to help
     steps_per_update: list[int] = field(default_factory=list)  # executed steps of each update, in order
+    perception_error: tuple[float, float] | None = None  # camera, rigid: registered pose's mean yaw (deg)
+    # and position (m) errors over the updates, against the simulator's pose then
 
     @classmethod
     def from_json(cls, d: dict, where: Path) -> EpisodeResult:
@@ -292,7 +297,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
         scene.set_hand(hover_ctrl(ctx, scene.observe()))
         goal = make_goal(cfg, scene, i)
         planner = make_planner(cfg, dyn, ctx, isinstance(scene.obj, RigidObject), goal, i)
-        ep, video = _episode(cfg, scene, planner, goal, i)
+        ep, video, perceived = _episode(cfg, scene, planner, goal, i)
         row = EpisodeResult(
             i,
             ep.success,
@@ -307,6 +312,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
             goal_name(cfg, i),
             ep.holds,
             ep.steps_per_update,
+            perceived,
         )
         atomic_write_json(path, row)
         results.append(row)
@@ -317,8 +323,9 @@ def plan(cfg: PlanConfig) -> PlanSummary:
 
 def _episode(
     cfg: PlanConfig, scene: Scene, planner: Planner, goal: Goal, i: int
-) -> tuple[PlanEpisode, str | None]:
-    """Run episode i, saving its particle trajectories (for `xembody view`) and its video."""
+) -> tuple[PlanEpisode, str | None, tuple[float, float] | None]:
+    """Run episode i, saving its particle trajectories (for `xembody view`) and its video; with a camera
+    and a rigid goal, also how far the registered poses were from the truth."""
     cam = None
     if cfg.video != "none":
         from xembody.sim.video import SceneCamera
@@ -329,14 +336,32 @@ def _episode(
     try:
         ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec, view)
         rec.save(cfg.out / f"episode-{i:03d}.npz", goal)
+        perceived = perception_error(planner, rec, ep, goal)
         if cam is None:
-            return ep, None
+            return ep, None, perceived
         from xembody.sim.video import write_video
 
-        return ep, str(write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10))
+        return ep, str(write_video(cam.frames, cfg.out / f"episode-{i:03d}.{cfg.video}", fps=10)), perceived
     finally:
         if cam is not None:
             cam.close()
+
+
+def perception_error(
+    planner: Planner, rec: Recorder, ep: PlanEpisode, goal: Goal
+) -> tuple[float, float] | None:
+    """Mean (yaw error in degrees, position error in m) of the poses a camera planner registered, each
+    against the simulator's pose at that update (its particles then, recorded frame by frame)."""
+    if not isinstance(planner, PerceivingPlanner) or not planner.poses or goal.pose is None:
+        return None
+    frames = np.cumsum([0, *ep.steps_per_update])[: len(planner.poses)]  # the frame each update saw
+    errs = []
+    for pose, k in zip(planner.poses, frames, strict=True):
+        true = observed_pose(rec.object[k], goal)  # exact: the recorded particles correspond to the goal's
+        at = Goal(goal.points, np.array([*true[:2], yaw_of(true[3:])]), goal.symmetry)
+        errs.append(pose_errors(pose, at))
+    yaw, pos = np.mean(errs, 0)
+    return float(yaw), float(pos)
 
 
 def summarize(cfg: PlanConfig, hand: str, rows: list[EpisodeResult]) -> PlanSummary:

@@ -192,6 +192,10 @@ class PerceivingPlanner:
 
     def __init__(self, planner, perception: Perception):
         self.planner, self.perception = planner, perception
+        self.poses: list[np.ndarray] = []  # rigid objects: the registered pose (7,) at each update
 
     def update(self, obs: Observation):
-        return self.planner.update(self.perception(obs))
+        seen = self.perception(obs)
+        if self.perception.rigid and self.perception.goal.pose is not None:
+            self.poses.append(self.perception.pose())
+        return self.planner.update(seen)
