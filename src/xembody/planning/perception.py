@@ -97,11 +97,10 @@ def icp(
         sc, dc = src.mean(0), dst.mean(0)
         h = (src - sc).T @ (dst - dc)
         da = np.arctan2(h[0, 1] - h[1, 0], h[0, 0] + h[1, 1])
-        # The turn by da about sc, composed with the current pose (a turn about the template's centroid).
+        # The turn by da about sc, composed with the current pose (a turn about c, then the shift).
         ca, sa = np.cos(da), np.sin(da)
         rot = np.array([[ca, -sa], [sa, ca]])
-        centre = c + shift
-        new_shift = rot @ (centre - sc) + dc - c
+        new_shift = rot @ (c + shift - sc) + dc - c
         step = abs(da) + np.linalg.norm(new_shift - shift)
         yaw, shift = yaw + da, new_shift
         if step < cfg.tolerance:
@@ -133,7 +132,7 @@ def register(
     for _ in range(cfg.densify):
         template = densify(template)
     if previous is None:
-        shift = observed.mean(0)[:2] - centre
+        shift = observed.mean(0)[:2] - particles.mean(0)[:2]
         yaws = np.arange(cfg.restarts) * 2 * np.pi / cfg.restarts
         yaw, shift, residual = min(
             (icp(observed, template, centre, y, shift, cfg) for y in yaws), key=lambda f: f[2]
