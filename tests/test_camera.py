@@ -169,3 +169,6 @@ def test_a_bad_observe_value_is_one_line(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown observation 'lidar'" in err and err.count("\n") == 0
+    argv[argv.index("lidar")] = "camera"  # the oracle plans on the true state: no camera for it
+    assert main(argv) == 2
+    assert "the oracle simulates the true state" in capsys.readouterr().err

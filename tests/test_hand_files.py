@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import mujoco
 import numpy as np
 import pytest
 import torch
@@ -19,7 +20,6 @@ from test_embodiments import random_qpos
 from xembody.data import CollectConfig, EpisodeStore, collect_episodes
 from xembody.embodiments import hand_frame
 from xembody.embodiments.actuation import settle
-from xembody.embodiments.servos import undriven_joints
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng
 from xembody.planning import PrimitiveConfig, PrimitivePlanner
@@ -316,6 +316,30 @@ def test_gathered_links_keep_their_poses(loaded, name):
             np.testing.assert_allclose(poses[0][1][0, at[0]], poses[1][1][0, at[1]], atol=1e-12)
 
 
+def test_synthesised_servos_on_light_urdf_fingers_are_as_stiff_as_the_allegros(loaded):
+    """URDF joints carry no armature: the servo brings its own, so a 10-20 g finger is not left at a few
+    hundredths of a N m/rad (it would fold on contact)."""
+    from xembody.embodiments.servos import SERVO_ARMATURE, SERVO_KP
+
+    m = loaded["urdf"].model
+    hinge = int(mujoco.mjtJoint.mjJNT_HINGE)
+    for a in range(6, m.nu):
+        j = m.actuator_trnid[a, 0]
+        if m.jnt_type[j] == hinge:
+            assert m.actuator_gainprm[a, 0] == pytest.approx(SERVO_KP[hinge]), m.actuator(a).name
+        assert m.dof_armature[m.jnt_dofadr[j]] >= SERVO_ARMATURE
+
+
 def test_registered_hands_get_no_synthesised_servos(hands):
-    for name, hand in hands.items():
-        assert undriven_joints(hand.model) == [], name
+    """Every registered hand's own actuators drive all its joints: mounting adds the wrist's six, no more."""
+    from xembody.embodiments.mount import strip
+    from xembody.embodiments.registry import REGISTRY, menagerie_spec
+    from xembody.embodiments.servos import add_servos
+
+    for name in hands:
+        entry = REGISTRY[name]
+        spec = entry.build() if entry.build else menagerie_spec(*entry.menagerie)
+        strip(spec, entry.mount.strip_joints, name)
+        own = len(spec.actuators)
+        assert add_servos(spec) == [] and len(spec.actuators) == own, name
+        assert hands[name].n_ctrl == own + 6, name

@@ -22,6 +22,9 @@ SERVO_KP = {int(mujoco.mjtJoint.mjJNT_HINGE): 1.0, int(mujoco.mjtJoint.mjJNT_SLI
 than the timestep resolves (natural frequency times timestep at most `MAX_OMEGA_DT`), at the coarser of the
 model's timestep and the one `ActuationMap` tabulates coupled joints at."""
 MAX_OMEGA_DT = 0.5
+SERVO_ARMATURE = 1e-3
+"""Reflected rotor inertia (kg m^2 for hinges, kg for slides) a synthesised servo brings to its joint, as
+any motor does: without it a 10-20 g URDF finger would be capped near 0.02 N m/rad and fold on contact."""
 FREE_RANGE = {int(mujoco.mjtJoint.mjJNT_HINGE): np.pi, int(mujoco.mjtJoint.mjJNT_SLIDE): 0.05}
 """Control range (+-) for a joint without limits: one turn each way for hinges, 5 cm for slides."""
 
@@ -82,8 +85,8 @@ def _equality_rows(model: mujoco.MjModel) -> np.ndarray:
 def add_servos(spec: mujoco.MjSpec) -> list[str]:
     """Add a position servo to each undriven joint of `spec` (compiled alone); returns the joints' names.
 
-    Gain: `SERVO_KP`, capped by the joint's inertia at the reference pose, critically damped; the control
-    range is the joint's range (`FREE_RANGE` if it has none).
+    Gain: `SERVO_KP`, capped by the joint's inertia at the reference pose (with at least `SERVO_ARMATURE`,
+    the servo's own), critically damped; the control range is the joint's range (`FREE_RANGE` if none).
     """
     if not undriven_joints(spec.compile()):
         return []  # fully driven: the spec stays exactly as it was
@@ -95,7 +98,10 @@ def add_servos(spec: mujoco.MjSpec) -> list[str]:
     names = []
     for j in joints:
         joint = spec.joint(model.joint(j).name)
-        kind, inertia = int(model.jnt_type[j]), float(model.dof_M0[model.jnt_dofadr[j]])
+        d = model.jnt_dofadr[j]
+        added = max(0.0, SERVO_ARMATURE - float(model.dof_armature[d]))
+        joint.armature = float(model.dof_armature[d]) + added
+        kind, inertia = int(model.jnt_type[j]), float(model.dof_M0[d]) + added
         kp = min(SERVO_KP[kind], inertia * (MAX_OMEGA_DT / timestep) ** 2)
         kv = 2 * np.sqrt(kp * inertia)
         span = FREE_RANGE[kind]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -105,33 +105,50 @@ def make_shape(
 
     Presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
     sweep it across the table instead of pinching it (measured: clay thrown 16 cm)."""
-    from xembody.embodiments import hand_frame
-    from xembody.explore import context
-    from xembody.primitives import Press, hover_ctrl
-    from xembody.sim.tasks import make_scene
-
     rng = np.random.default_rng(seed)
-    scene = make_scene(hand, "plasticine", OBJECT, seed=0)  # seed 0: the datasets' particle layout
-    ctx = context(scene, hand_frame(scene.hand))
-    scene.reset(None)
+    scene, ctx = standard_start(hand)
     start = scene.object_points()
-    scene.set_hand(hover_ctrl(ctx, scene.observe()))
-    n = scene.hand.n_ctrl
     for i, s in enumerate(shape.steps):
-        obs = scene.observe()
-        pitch = s.pitch if s.pitch is not None else (0.15 if s.kind == "palm_press" else 0.7)
-        closing = np.full(n, s.kind != "palm_press")
-        spot = np.array(s.spot) + rng.normal(0.0, spot_noise, 2)
-        press = Press(s.kind, s.yaw, pitch, closing, s.closure, spot, s.depth, np.zeros((2, 2)))
-        for target in press.targets(ctx, obs, obs.ctrl, lift=i > 0).targets:
-            scene.step(target)
+        noisy = replace(s, spot=tuple(np.array(s.spot) + rng.normal(0.0, spot_noise, 2)))
+        points = poke(scene, ctx, noisy, lift=i > 0)
         if on_step:
-            on_step(scene.object_points())
+            on_step(points)
     for _ in range(5):  # lift clear and let the clay settle
         c = scene.ctrl()
         c[2] += 0.01
         scene.step(c)
     return start, scene.object_points()
+
+
+def standard_start(hand: str):
+    """`hand`'s scene on the goal shapes' clay at the standard start (centred, at rest), the open hand
+    hovering over it, and its primitives' context: (Scene, PrimitiveContext)."""
+    from xembody.embodiments import hand_frame
+    from xembody.explore import context
+    from xembody.primitives import hover_ctrl
+    from xembody.sim.tasks import make_scene
+
+    scene = make_scene(hand, "plasticine", OBJECT, seed=0)  # seed 0: the datasets' particle layout
+    ctx = context(scene, hand_frame(scene.hand))
+    scene.reset(None)
+    scene.set_hand(hover_ctrl(ctx, scene.observe()))
+    return scene, ctx
+
+
+def poke(scene, ctx, step: Step, lift: bool = True) -> np.ndarray:
+    """Run one scripted primitive in `scene` (from where the hand is; `lift`: up clear of the clay first);
+    returns the object particles after it (No, 3)."""
+    from xembody.primitives import Press
+
+    obs = scene.observe()
+    pitch = step.pitch if step.pitch is not None else (0.15 if step.kind == "palm_press" else 0.7)
+    closing = np.full(scene.hand.n_ctrl, step.kind != "palm_press")
+    press = Press(
+        step.kind, step.yaw, pitch, closing, step.closure, np.array(step.spot), step.depth, np.zeros((2, 2))
+    )
+    for target in press.targets(ctx, obs, obs.ctrl, lift=lift).targets:
+        scene.step(target)
+    return scene.object_points()
 
 
 def make_all(out: Path = GOAL_SHAPES, names: list[str] | None = None, progress: bool = True) -> dict:

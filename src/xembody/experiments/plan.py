@@ -267,6 +267,10 @@ def check(cfg: PlanConfig) -> None:
     if cfg.goal is not None:
         check_shape_version(cfg.goal_hand)
     check_observe(cfg.observe)
+    if cfg.observe == "camera" and cfg.model == ORACLE:
+        raise XembodyError(
+            "--observe camera with --model mujoco: the oracle simulates the true state, not a camera's view"
+        )
     resolve_device(cfg.device)
 
 

@@ -105,6 +105,7 @@ class Controller:
         if goal is not None:
             self.goal = as_goal(goal)
             self.planner: PrimitivePlanner | None = None  # built at the first call: it needs the extent
+        if goal is not None or self.settings.observe == "camera":  # a moved object: track it afresh
             camera = self.settings.observe == "camera"
             self.perception = Perception(self.goal, self.task.rigid) if camera else None
         self.queue: deque[np.ndarray] = deque()

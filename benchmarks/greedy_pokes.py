@@ -1,0 +1,81 @@
+"""How far greedy pokes along the goal's excess get with no model at all: each step pokes, in the simulator,
+the spot where the most clay stands above the goal's surface (summed over a 1 cm disc), as deep as the goal
+is there, fingertips first (the goals' own kind of poke), with the wrist turned along the excess there or
+across it; the shape error (Chamfer + EMD, m) after each poke.
+
+    python benchmarks/greedy_pokes.py leap diagonal --turn along --pokes 8
+
+If this stalls where the planners stall, the goals ask for more than following their excess: the clay a poke
+pushes aside spreads the lump, and where it spreads depends on the whole sequence (docs/planning.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
+
+from xembody.experiments.goal_shapes import Step, poke, standard_start  # noqa: E402
+from xembody.goals import named_goal, shape_error  # noqa: E402
+from xembody.planning.proposals import MIN_EXCESS, excess  # noqa: E402
+from xembody.primitives import SPOT, within_reach  # noqa: E402
+
+DISC = 0.01  # m: excess summed within this of a spot (about a fingertip's footprint)
+AXIS = 0.02  # m: the excess's direction is taken within this of the spot
+
+
+def greedy_step(points: np.ndarray, goal: np.ndarray, reach: float, turn: str) -> Step | None:
+    """The next poke: at the spot with the most excess nearby, as deep as the goal's surface there, the
+    wrist along (or across) the excess's main direction; None where nothing stands above the goal."""
+    over, goal_z = excess(points, goal)
+    rel = points[:, :2] - points[:, :2].mean(0)
+    ok = (over > MIN_EXCESS) & (np.linalg.norm(rel, axis=1) <= reach)
+    if not ok.any():
+        return None
+    d = np.linalg.norm(rel[:, None] - rel[None], axis=-1)
+    k = int(np.argmax((d < DISC) @ np.where(ok, over, 0.0) * ok))
+    near = ok & (d[k] < AXIS)
+    w = over[near] / over[near].sum()
+    centred = rel[near] - w @ rel[near]
+    axis = np.linalg.eigh((w[:, None] * centred).T @ centred)[1][:, -1]
+    yaw = float(np.arctan2(axis[1], axis[0])) + (np.pi / 2 if turn == "across" else 0.0)
+    yaw = (yaw + np.pi / 2) % np.pi - np.pi / 2  # a fingertip line is the same either way round
+    depth = float(points[:, 2].max() - goal_z[k])
+    return Step("fingers_pinch", tuple(within_reach(rel[k], reach)), depth, yaw)
+
+
+def greedy_errors(hand: str, name: str, pokes: int, turn: str) -> list[float]:
+    """The error to `hand`'s version of shape `name` at the standard start and after each greedy poke."""
+    scene, ctx = standard_start(hand)
+    points = scene.object_points()
+    goal = named_goal(name, len(points), hand=hand)
+    errors = [shape_error(points, goal)]
+    for i in range(pokes):
+        step = greedy_step(points, goal.points, ctx.extent.radius * SPOT, turn)
+        if step is None:
+            break
+        points = poke(scene, ctx, step, lift=i > 0)
+        errors.append(shape_error(points, goal))
+    return errors
+
+
+def main() -> None:
+    from xembody.experiments.goal_shapes import SHAPES
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("hand")
+    p.add_argument("shapes", nargs="+", choices=list(SHAPES))
+    p.add_argument("--pokes", type=int, default=8)
+    p.add_argument("--turn", choices=("along", "across"), default="along")
+    args = p.parse_args()
+    for name in args.shapes:
+        errors = greedy_errors(args.hand, name, args.pokes, args.turn)
+        print(args.hand, name, args.turn, " ".join(f"{e:.4f}" for e in errors), flush=True)
+
+
+if __name__ == "__main__":
+    main()
