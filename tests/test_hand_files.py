@@ -147,6 +147,10 @@ SPRUNG = finger(1, 0.03, f'<joint name="j1" axis="0 1 0" range="-0.6 0.6" stiffn
 SPRUNG += finger(2, -0.03, f'<joint name="j2" axis="0 1 0" range="-0.6 0.6" stiffness="0.05" {DRIVE}/>')
 EQUALITY = '<equality><joint joint1="j2" joint2="j1" polycoef="0 -0.5 0 0 0"/></equality>' + servos("j1")
 
+MOTORS = (
+    '<actuator><motor joint="j1" gear="1"/><velocity joint="j2" kv="0.1"/></actuator>'  # no position feedback
+)
+
 # name -> (writes the file under a folder, returns its path; hand joints; hand actuators)
 STRUCTURES: dict[str, tuple[Callable[[Path], Path], int, int]] = {
     "one_root": (write("one_root", mjcf(ONE_ROOT, servos("j1", "j2"))), 2, 2),
@@ -168,6 +172,7 @@ STRUCTURES: dict[str, tuple[Callable[[Path], Path], int, int]] = {
     ),
     "no_actuators": (write("no_actuators", mjcf(ONE_ROOT)), 2, 2),
     "partly_driven": (write("partly_driven", mjcf(ONE_ROOT, servos("j1"))), 2, 2),
+    "motors": (write("motors", mjcf(ONE_ROOT, MOTORS)), 2, 2),
     "tendon": (write("tendon", mjcf(f'<body name="palm">{PALM}{SPRUNG}</body>', TENDON)), 2, 1),
     "equality": (write("equality", mjcf(ONE_ROOT, EQUALITY)), 2, 1),
     "relative_mesh": (write_relative_mesh, 2, 2),
@@ -343,3 +348,15 @@ def test_registered_hands_get_no_synthesised_servos(hands):
         own = len(spec.actuators)
         assert add_servos(spec) == [] and len(spec.actuators) == own, name
         assert hands[name].n_ctrl == own + 6, name
+
+
+def test_force_actuators_become_position_servos_or_are_refused(loaded, tmp_path):
+    """A motor or velocity actuator on a joint is replaced by a position servo (xembody sends position
+    targets); one on a tendon cannot be, and is refused in one line naming the file."""
+    m = loaded["motors"].model
+    affine = mujoco.mjtBias.mjBIAS_AFFINE
+    assert all(m.actuator_biastype[a] == affine and m.actuator_biasprm[a, 1] < 0 for a in range(m.nu))
+    tendon = TENDON.replace('<position tendon="pair" kp="1" ctrlrange="-1 1"/>', '<motor tendon="pair"/>')
+    path = write("tendon_motor", mjcf(f'<body name="palm">{PALM}{SPRUNG}</body>', tendon))(tmp_path)
+    with pytest.raises(XembodyError, match=r"tendon_motor.xml: actuator .* has no position feedback"):
+        xembody.load_hand(path)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from xembody.embodiments.servos import add_servos, unique_name
+from xembody.embodiments.servos import add_servos, drop_force_actuators, unique_name
 from xembody.errors import XembodyError
 
 WRIST_BODY = "wrist"
@@ -98,6 +98,7 @@ def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSp
     drop_ground(hand)
     roots = hand_roots(hand, where)
     check_joints(hand, where)
+    drop_force_actuators(hand, where)
     add_servos(hand)
     for body in roots:
         for b in [body, *body.find_all(mujoco.mjtObj.mjOBJ_BODY)]:

@@ -16,6 +16,7 @@ import mujoco
 import numpy as np
 
 from xembody.embodiments.actuation import TABULATE_TIMESTEP
+from xembody.errors import XembodyError
 
 SERVO_KP = {int(mujoco.mjtJoint.mjJNT_HINGE): 1.0, int(mujoco.mjtJoint.mjJNT_SLIDE): 100.0}
 """Servo gain (N m/rad, N/m): the Allegro's for hinges; lowered where a light link would oscillate faster
@@ -80,6 +81,30 @@ def _equality_rows(model: mujoco.MjModel) -> np.ndarray:
     mujoco.mj_forward(m, data)
     jac = data.efc_J.reshape(data.nefc, m.nv)
     return jac[data.efc_type == mujoco.mjtConstraint.mjCNSTR_EQUALITY]
+
+
+def drop_force_actuators(spec: mujoco.MjSpec, where: str) -> list[str]:
+    """Delete actuators without position feedback (motors, velocity servos) that drive a joint directly:
+    xembody sends position targets, and its control-to-joint map assumes a control settles the joint
+    (`add_servos` then gives those joints position servos). Returns their names. A force actuator on a
+    tendon, site or slider-crank cannot be replaced joint by joint: refused in one line."""
+    model = spec.compile()
+    affine = mujoco.mjtBias.mjBIAS_AFFINE
+    dropped, doomed = [], []
+    for a, act in enumerate(spec.actuators):
+        if model.actuator_biastype[a] == affine and model.actuator_biasprm[a, 1] < 0:
+            continue  # position feedback: a servo
+        name = model.actuator(a).name or f"actuator {a}"
+        if model.actuator_trntype[a] != mujoco.mjtTrn.mjTRN_JOINT:
+            raise XembodyError(
+                f"{where}: actuator {name!r} has no position feedback (a motor or velocity actuator) and "
+                "does not drive a joint directly; xembody sends position targets: make it a <position> actuator"
+            )
+        doomed.append(act)
+        dropped.append(name)
+    for act in doomed:
+        spec.delete(act)
+    return dropped
 
 
 def add_servos(spec: mujoco.MjSpec) -> list[str]:
