@@ -98,7 +98,8 @@ def drop_force_actuators(spec: mujoco.MjSpec, where: str) -> list[str]:
         if model.actuator_trntype[a] != mujoco.mjtTrn.mjTRN_JOINT:
             raise XembodyError(
                 f"{where}: actuator {name!r} has no position feedback (a motor or velocity actuator) and "
-                "does not drive a joint directly; xembody sends position targets: make it a <position> actuator"
+                "does not drive a joint directly; xembody sends position targets: make it a <position> "
+                "actuator"
             )
         doomed.append(act)
         dropped.append(name)
