@@ -172,3 +172,24 @@ def test_a_bad_observe_value_is_one_line(tmp_path, capsys):
     argv[argv.index("lidar")] = "camera"  # the oracle plans on the true state: no camera for it
     assert main(argv) == 2
     assert "the oracle simulates the true state" in capsys.readouterr().err
+
+
+def test_an_episode_that_loses_the_object_fails_without_ending_the_run():
+    from xembody.errors import ObjectLost
+    from xembody.sim.closed_loop import run_plan_episode
+    from xembody.sim.goals import box_goal
+    from xembody.sim.tasks import make_scene
+
+    scene = make_scene("franka_hand", "box")
+    scene.reset(None)
+
+    def blind():
+        raise ObjectLost("the camera sees nothing of the object (the hand hides all of it)")
+
+    class Unasked:
+        def update(self, obs):
+            raise AssertionError("a planner given no observation must not be asked")
+
+    ep = run_plan_episode(scene, Unasked(), box_goal(scene, 30.0), max_updates=3, observe=blind)
+    assert ep.unstable.startswith("object lost: the camera sees nothing") and not ep.success
+    assert ep.updates == 0 and ep.errors == ep.start

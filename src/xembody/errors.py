@@ -9,3 +9,8 @@ class XembodyError(Exception):
     def __init__(self, message: str):
         # Keep the message to one line whatever the underlying library printed.
         super().__init__(" ".join(str(message).split()))
+
+
+class ObjectLost(XembodyError):
+    """What the planner is given no longer shows the object (a camera sees too little of it): it ends a
+    planning episode, as a failure, not the run."""

@@ -22,7 +22,7 @@ import fpsample
 import numpy as np
 from scipy.spatial import cKDTree
 
-from xembody.errors import XembodyError
+from xembody.errors import ObjectLost, XembodyError
 from xembody.goals import Goal
 from xembody.observation import Observation
 
@@ -125,7 +125,7 @@ def register(
     observed = np.asarray(observed, dtype=np.float64)
     if len(observed) < cfg.min_points:
         if previous is None:
-            raise XembodyError(f"the camera sees {len(observed)} points of the object: too few to register")
+            raise ObjectLost(f"the camera sees {len(observed)} points of the object: too few to register")
         return previous
     template = particles
     centre = particles.mean(0)[:2] if centre is None else np.asarray(centre, dtype=np.float64)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from xembody.errors import XembodyError
+from xembody.errors import ObjectLost
 from xembody.observation import Observation
 from xembody.sensing import DepthCamera
 from xembody.sim.scene import Scene
@@ -36,5 +36,5 @@ class CameraView:
         obs = self.scene.observe()
         seen = self.camera.see(self.scene.obj.surface(self.scene.data), obs.hand_points, self.rng)
         if not len(seen):
-            raise XembodyError("the camera sees nothing of the object (the hand hides all of it)")
+            raise ObjectLost("the camera sees nothing of the object (the hand hides all of it)")
         return replace(obs, object_points=seen)

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from xembody.errors import ObjectLost
 from xembody.goals import Goal, GoalErrors
 from xembody.io import atomic_write
 from xembody.observation import Observation
@@ -59,7 +60,8 @@ def run_plan_episode(
 
     `on_frame(scene, plan)` is called at the start and after every executed step (for videos); `observe()`
     makes what the planner is given (default `scene.observe`; `sim.camera.CameraView`: a camera's view).
-    Success is always scored on the scene's own particles and pose."""
+    Success is always scored on the scene's own particles and pose; an observation that loses the object
+    (`errors.ObjectLost`) ends the episode as a failure."""
     observe = observe or scene.observe
     if on_frame:
         on_frame(scene, None)
@@ -67,7 +69,11 @@ def run_plan_episode(
     ep = PlanEpisode(False, 0, 0, start, start)
     prev = scene.object_points()
     for _ in range(max_updates):
-        upd = planner.update(observe())
+        try:
+            upd = planner.update(observe())
+        except ObjectLost as e:  # a failed episode (counted as unstable), not a failed run
+            ep.unstable, ep.errors = f"object lost: {e}", scene_errors(scene, goal)
+            return ep
         ep.seconds_per_update.append(upd.seconds)
         ep.updates += 1
         ep.holds += not len(upd.targets)
