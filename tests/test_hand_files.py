@@ -360,3 +360,12 @@ def test_force_actuators_become_position_servos_or_are_refused(loaded, tmp_path)
     path = write("tendon_motor", mjcf(f'<body name="palm">{PALM}{SPRUNG}</body>', tendon))(tmp_path)
     with pytest.raises(XembodyError, match=r"tendon_motor.xml: actuator .* has no position feedback"):
         xembody.load_hand(path)
+
+
+def test_a_scene_with_a_loose_object_is_refused_not_welded_to_the_hand(tmp_path):
+    cube = '<body name="cube" pos="0.2 0 0.02"><freejoint/><geom type="box" size="0.02 0.02 0.02"/></body>'
+    path = write("hand_and_cube", mjcf(ONE_ROOT + cube, servos("j1", "j2")))(tmp_path)
+    with pytest.raises(
+        XembodyError, match=r"hand_and_cube.xml: 2 top-level bodies, \['cube'\] on free joints"
+    ):
+        xembody.load_hand(path)

@@ -77,9 +77,13 @@ def test_a_free_joint_on_the_root_is_replaced_by_the_wrist(tmp_path):
         ("this is not xml", "not a valid MJCF model"),
         ('<mujoco><worldbody><geom type="plane" size="1 1 1"/></worldbody></mujoco>', "has no bodies"),
         (
+            '<mujoco><worldbody><body name="a"><freejoint/><geom size="0.01"/></body></worldbody></mujoco>',
+            "the hand has no joints to move",
+        ),
+        (
             '<mujoco><worldbody><body name="a"><freejoint/><geom size="0.01"/></body>'
             '<body name="b"><geom size="0.01"/></body></worldbody></mujoco>',
-            "the hand has no joints to move",
+            "on free joints: loose objects of a scene",
         ),
         (
             '<mujoco><worldbody><body name="a"><geom type="mesh" mesh="nope"/></body></worldbody></mujoco>',

@@ -55,6 +55,19 @@ def needs_group(spec: mujoco.MjSpec) -> bool:
     return len(list(spec.worldbody.bodies)) > 1 or len(list(spec.worldbody.geoms)) > 0
 
 
+def check_loose_bodies(spec: mujoco.MjSpec, where: str) -> None:
+    """Several top-level bodies are a hand's parts fixed to the world; one on a free joint among them is a
+    loose object of a scene (a ball, a cube), which would be welded to the hand: refused."""
+    roots = list(spec.worldbody.bodies)
+    free = mujoco.mjtJoint.mjJNT_FREE
+    loose = [b.name or "<unnamed>" for b in roots if any(j.type == free for j in b.joints)]
+    if len(roots) > 1 and loose:
+        raise XembodyError(
+            f"{where}: {len(roots)} top-level bodies, {loose} on free joints: loose objects of a scene, not "
+            "parts of the hand; keep the hand alone in the file"
+        )
+
+
 def drop_ground(spec: mujoco.MjSpec) -> None:
     """Delete planes and height fields from the worldbody: a scene file's floor is not the hand's (and a
     plane may only be static); the task's scene brings its own table."""
@@ -94,6 +107,7 @@ def strip(spec: mujoco.MjSpec, joints: tuple[str, ...], where: str) -> None:
 
 def mount_on_wrist(hand: mujoco.MjSpec, mount: Mount, where: str) -> mujoco.MjSpec:
     """A new spec: world -> `wrist` (6 joints, 6 position actuators) -> the hand, prefixed `hand/`."""
+    check_loose_bodies(hand, where)
     strip(hand, mount.strip_joints, where)
     drop_ground(hand)
     roots = hand_roots(hand, where)
