@@ -5,6 +5,7 @@ registration (planning/perception.py) recovers a rigid object's pose from that v
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from xembody.errors import XembodyError
 from xembody.geometry import yaw_of
 from xembody.goals import Goal, pose_errors
 from xembody.observation import Observation
-from xembody.planning.perception import Perception, register, resample
+from xembody.planning.perception import Perception, RegistrationConfig, register, resample
 from xembody.sensing import DepthCamera
 
 
@@ -193,3 +194,17 @@ def test_an_episode_that_loses_the_object_fails_without_ending_the_run():
     ep = run_plan_episode(scene, Unasked(), box_goal(scene, 30.0), max_updates=3, observe=blind)
     assert ep.unstable.startswith("object lost: the camera sees nothing") and not ep.success
     assert ep.updates == 0 and ep.errors == ep.start
+
+
+def test_registration_starts_afresh_where_tracking_lost_the_object():
+    """A previous estimate turned 90 degrees away (a lost track) still ends at the true pose: the tracked
+    fit's residual is too large, so every start is tried again."""
+    rng = np.random.default_rng(1)
+    particles = rng.uniform([-0.05, -0.03, 0.0], [0.05, 0.03, 0.05], (100, 3))
+    faces = rng.integers(3, size=100)
+    particles[faces == 0, 0], particles[faces == 1, 1], particles[faces == 2, 2] = 0.05, 0.03, 0.05
+    seen = particles + rng.normal(0, 0.002, particles.shape)
+    good = register(seen, particles)
+    wrong = register(seen, particles, replace(good, yaw=np.pi / 2, shift=np.array([0.04, -0.03])))
+    assert good.residual < RegistrationConfig().lost
+    assert abs(wrong.yaw) < 0.03 and np.abs(wrong.shift).max() < 0.003

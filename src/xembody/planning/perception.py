@@ -44,6 +44,7 @@ class RegistrationConfig:
     tolerance: float = 1e-6  # m and rad: an iteration moving less than this has converged
     min_points: int = 10  # fewer seen points than this: keep the previous estimate
     densify: int = 1  # rounds of `densify` on the particles before fitting
+    lost: float = 0.008  # m: a tracked fit whose mean residual exceeds this (~3x a good fit's) starts afresh
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def register(
     cfg: RegistrationConfig = RegistrationConfig(),
 ) -> Registration:
     """The object's particles (No, 3), as at a known pose, registered to the observed points (M, 3): from
-    `previous`, or at the first frame from the centroids and `cfg.restarts` yaws (the best fit kept). The
+    `previous`, or at the first frame (and where tracking ends with a mean residual above `cfg.lost`)
+    from the centroids and `cfg.restarts` yaws (the best fit kept). The
     turn is about `centre` (2,) (default: the particles' centroid; give the object's origin, its centre
     of symmetry) and kept within half a `symmetry` of the particles' own (a box turned half a turn looks
     the same)."""
@@ -131,14 +133,15 @@ def register(
     centre = particles.mean(0)[:2] if centre is None else np.asarray(centre, dtype=np.float64)
     for _ in range(cfg.densify):
         template = densify(template)
-    if previous is None:
+    fit = None
+    if previous is not None:  # track from the last estimate ...
+        fit = icp(observed, template, centre, previous.yaw, previous.shift, cfg)
+    if fit is None or fit[2] > cfg.lost:  # ... unless there is none or it lost the object: every start
         shift = observed.mean(0)[:2] - particles.mean(0)[:2]
         yaws = np.arange(cfg.restarts) * 2 * np.pi / cfg.restarts
-        yaw, shift, residual = min(
-            (icp(observed, template, centre, y, shift, cfg) for y in yaws), key=lambda f: f[2]
-        )
-    else:
-        yaw, shift, residual = icp(observed, template, centre, previous.yaw, previous.shift, cfg)
+        fits = [icp(observed, template, centre, y, shift, cfg) for y in yaws] + ([fit] if fit else [])
+        fit = min(fits, key=lambda f: f[2])
+    yaw, shift, residual = fit
     wrapped = (yaw + symmetry / 2) % symmetry - symmetry / 2
     if not np.isclose(wrapped, yaw):  # the symmetric twin, refitted (`centre` may not be the symmetry's)
         yaw, shift, residual = icp(observed, template, centre, wrapped, shift, cfg)
