@@ -13,10 +13,12 @@ import tyro
 
 from xembody.data.collect import CollectConfig
 from xembody.data.importer import ImportConfig
+from xembody.data.synthetic_tracks import DemonstrationConfig
 from xembody.errors import XembodyError
 from xembody.experiments.cotrain import CotrainConfig
 from xembody.experiments.demo import DemoConfig
 from xembody.experiments.dof import DofConfig
+from xembody.experiments.imitate import ImitateConfig
 from xembody.experiments.plan import PlanConfig
 from xembody.experiments.scaling import ScalingConfig
 from xembody.train.config import TrainConfig
@@ -88,6 +90,10 @@ class DataArgs:
         | Annotated[
             DataSimulateTracksArgs,
             tyro.conf.subcommand("simulate-tracks", description=DataSimulateTracksArgs.__doc__),
+        ]
+        | Annotated[
+            DemonstrationConfig,
+            tyro.conf.subcommand("demo-recordings", description=DemonstrationConfig.__doc__),
         ]
     )
 
@@ -184,6 +190,13 @@ def verb_data(args: DataArgs) -> int:
         paths = simulate_recordings(args.cmd.dataset, args.cmd.out, SensorConfig(seed=args.cmd.seed))
         print(f"{args.cmd.out}: {len(paths)} simulated recordings")
         return 0
+    if isinstance(args.cmd, DemonstrationConfig):
+        from xembody.data.synthetic_tracks import demonstration_recordings
+
+        cfg = args.cmd
+        paths = resumable(demonstration_recordings, cfg, f"recordings written so far are kept in {cfg.out}")
+        print(f"{cfg.out}: {len(paths)} simulated {cfg.task} demonstrations (imitate them: xembody imitate)")
+        return 0
     n, problems = validate(args.cmd.path)
     for p in problems:
         print(p)
@@ -252,6 +265,23 @@ def verb_plan(cfg: PlanConfig) -> int:
     return 0
 
 
+def verb_imitate(cfg: ImitateConfig) -> int:
+    from xembody.experiments.imitate import imitate as run
+
+    s = resumable(run, cfg, f"finished recordings are kept in {cfg.out}: re-run to resume")
+    low, high = s.success_ci95
+    print(
+        f"{s.hand} imitating {s.recordings} recordings ({s.dynamics}): success {s.successes}/{s.recordings} "
+        f"(95% CI {low:.2f}-{high:.2f}), end {s.final_yaw_error_deg_mean:.1f} deg / "
+        f"{100 * s.final_position_error_m_mean:.1f} cm, keyframes {s.keyframe_yaw_error_deg_mean:.1f} deg / "
+        f"{100 * s.keyframe_position_error_m_mean:.1f} cm ({100 * s.keyframes_reached:.0f}% reached), "
+        f"{s.seconds_per_update_mean:.2f} s per update"
+    )
+    videos = f"  videos: {cfg.out}/*.{cfg.video}" if cfg.video != "none" else ""
+    print(f"summary: {cfg.out / 'summary.json'}  per recording: {cfg.out / 'recordings'}/{videos}")
+    return 0
+
+
 @dataclass(frozen=True)
 class ExperimentArgs:
     """Reproduce the paper's findings; each experiment resumes and writes CSV/JSON and a plot."""
@@ -301,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         | Annotated[TrainConfig, tyro.conf.subcommand("train", description=TrainConfig.__doc__)]
         | Annotated[EvalConfig, tyro.conf.subcommand("evaluate", description=EvalConfig.__doc__)]
         | Annotated[PlanConfig, tyro.conf.subcommand("plan", description=PlanConfig.__doc__)]
+        | Annotated[ImitateConfig, tyro.conf.subcommand("imitate", description=ImitateConfig.__doc__)]
         | Annotated[ExperimentArgs, tyro.conf.subcommand("experiment", description=ExperimentArgs.__doc__)]
         | Annotated[ViewArgs, tyro.conf.subcommand("view", description=ViewArgs.__doc__)]
         | Annotated[DemoConfig, tyro.conf.subcommand("demo", description=DemoConfig.__doc__)]
@@ -315,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         TrainConfig: verb_train,
         EvalConfig: verb_evaluate,
         PlanConfig: verb_plan,
+        ImitateConfig: verb_imitate,
         ViewArgs: verb_view,
         ExperimentArgs: verb_experiment,
         DemoConfig: verb_demo,

@@ -75,3 +75,82 @@ def simulate_recordings(dataset: Path, out: Path, cfg: SensorConfig = SensorConf
             np.savez_compressed(tmp, **rec, source="simulated", episode=name, **labels)
         written.append(path)
     return written
+
+
+@dataclass(frozen=True)
+class DemonstrationConfig:
+    """Write simulated human demonstrations (labelled source=simulated) for `xembody imitate`: the simulated
+    human hand pushes and turns the box through several poses (short pushes, each followed by a pause),
+    seen through the simulated tracker and depth camera."""
+
+    out: Path
+    """Directory for the .npz recordings (and NAME.pose.npy: the object's true pose per frame, (T, 7))."""
+    task: str = "box"
+    """box (plasticine demonstrations are `collect --hand human --task plasticine` + simulate-tracks)."""
+    n: int = 10
+    """Recordings to write."""
+    frames: int = 60
+    """Frames per recording (10 Hz)."""
+    min_motion: tuple[float, float] = (0.03, 20.0)
+    """A recording is kept if its object ends at least this far (m) or turned this much (degrees) from
+    where it began ..."""
+    max_radius: float = 0.15
+    """... and never leaves this distance (m) of the table centre (the camera's view, the hands' reach)."""
+    attempts: int = 20
+    """Episodes drawn per recording before giving up."""
+    seed: int = 0
+
+
+def demonstration_recordings(cfg: DemonstrationConfig) -> list[Path]:
+    """Write `cfg.n` demonstrations (`demo` policy, human hand) as recordings; existing ones are kept.
+    Recording i is the first of its episodes (seed, i, attempt) whose object moves enough and stays near
+    the centre (`DemonstrationConfig`)."""
+    from xembody.embodiments import hand_frame
+    from xembody.explore import UnstableEpisode, episode_rng, run_episode
+    from xembody.geometry import yaw_of
+    from xembody.sim.tasks import make_scene
+
+    if cfg.task != "box":
+        raise XembodyError(
+            f"demonstrations of {cfg.task!r}: only box is scripted here; for plasticine use "
+            "`xembody collect --hand human --task plasticine` and `xembody data simulate-tracks`"
+        )
+    scene = make_scene("human", cfg.task, seed=0)
+    frame = hand_frame(scene.hand)
+    sensor = SensorConfig(seed=cfg.seed)
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(cfg.n):
+        path = cfg.out / f"{cfg.task}-demo-s{cfg.seed}-{i:03d}.npz"
+        if path.exists():  # written atomically and deterministically: an interrupted run resumes here
+            written.append(path)
+            continue
+        for attempt in range(cfg.attempts):
+            try:
+                ep = run_episode(scene, frame, "demo", cfg.frames, episode_rng(cfg.seed, i, attempt))
+            except UnstableEpisode:
+                continue
+            pose = ep.arrays["object_pose"].astype(np.float64)
+            turn = abs(np.rad2deg(np.angle(np.exp(1j * (yaw_of(pose[-1, 3:]) - yaw_of(pose[0, 3:]))))))
+            moved = np.hypot(*(pose[-1, :2] - pose[0, :2])) >= cfg.min_motion[0] or turn >= cfg.min_motion[1]
+            if moved and np.linalg.norm(pose[:, :2], axis=1).max() <= cfg.max_radius:
+                break
+        else:
+            raise XembodyError(
+                f"recording {i}: no demonstration in {cfg.attempts} attempts moved the box enough"
+            )
+        rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, i]))
+        rec = recording_from_episode({**ep.arrays, "dt": ep.attrs["dt"]}, scene.hand, sensor, rng)
+        np.save(cfg.out / f"{path.stem}.pose.npy", pose)  # the truth, for checking what imitation registers
+        with atomic_path(path) as tmp:
+            np.savez_compressed(
+                tmp,
+                **rec,
+                source="simulated",
+                task=cfg.task,
+                object=scene.obj.name,
+                policy="demo",
+                attempt=attempt,
+            )
+        written.append(path)
+    return written

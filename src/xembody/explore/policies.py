@@ -8,6 +8,8 @@ the shared motion primitives (`xembody.primitives`) with randomly drawn paramete
 * `random`: random smooth motion of every actuator; the wrist drifts around the object at object height.
 * `push`: random `Push`es from new sides, lifting over the object in between, with the fingers wandering
   during each push (rigid objects).
+* `demo`: a demonstrator's short `Push`es (`DEMO_PUSH`) from the side the hand is on, each followed by a
+  pause in which the object settles: simulated human demonstrations for imitation (rigid objects).
 * `press`: random `Press`es (PalmPress, FingersPinch, ThumbPinch) at random spots (plasticine).
 """
 
@@ -21,6 +23,7 @@ import numpy as np
 from xembody.embodiments.hand_frame import HandFrame
 from xembody.geometry import lowest_layer
 from xembody.primitives import (
+    DEMO_PUSH,
     EXPLORE_PUSH,
     ObjectExtent,
     PrimitiveContext,
@@ -137,6 +140,33 @@ class PushPolicy(Policy):
             self.queue[i] = self.queue[i] + walk * span
 
 
+class DemoPolicy(Policy):
+    """Short pushes (`DEMO_PUSH`), each from about where the hand is, then `PAUSE` frames held still."""
+
+    name = "demo"
+    PAUSE = 5  # frames: the object settles, which is where imitation takes its keyframes
+
+    def start(self) -> np.ndarray:
+        obs = self.scene.observe()
+        push = sample_push(self.rng, self.ctx, obs, DEMO_PUSH)
+        self.yaw = push.yaw
+        start, self.first, _ = push.line(self.ctx, obs)  # the hand is placed at its start, at rest
+        return start
+
+    def plan(self, current: np.ndarray) -> None:
+        if self.first is not None:
+            current = self.move(current, self.first)
+            self.first = None
+        else:
+            obs = self.scene.observe()
+            away = obs.hand_points[:, :2].mean(0) - obs.object_centre[:2]
+            push = sample_push(self.rng, self.ctx, obs, DEMO_PUSH, self.yaw, toward=-away)
+            self.yaw = push.yaw
+            self.queue.extend(push.targets(self.ctx, obs, current, lift=False).targets)
+            current = self.queue[-1]
+        self.queue.extend([current] * self.PAUSE)
+
+
 class PressPolicy(Policy):
     """Random presses (`Press`) at random spots on the clay, one after another."""
 
@@ -160,4 +190,4 @@ class PressPolicy(Policy):
         self.queue.extend(press.targets(self.ctx, obs, current, lift).targets)
 
 
-POLICIES: dict[str, type[Policy]] = {p.name: p for p in (RandomPolicy, PushPolicy, PressPolicy)}
+POLICIES: dict[str, type[Policy]] = {p.name: p for p in (RandomPolicy, PushPolicy, DemoPolicy, PressPolicy)}

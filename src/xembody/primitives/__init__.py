@@ -22,9 +22,10 @@ from xembody.primitives.press import (
     sample_press,
     within_reach,
 )
-from xembody.primitives.push import EXPLORE_PUSH, PLAN_PUSH, Push, PushRanges, sample_push
+from xembody.primitives.push import DEMO_PUSH, EXPLORE_PUSH, PLAN_PUSH, Push, PushRanges, sample_push
 
 __all__ = [
+    "DEMO_PUSH",
     "EXPLORE_PUSH",
     "PLAN_PUSH",
     "PRESS_KINDS",

@@ -39,6 +39,10 @@ PLAN_PUSH = PushRanges(
     closure=0.4, offset=(-1.0, 1.0), reach=(0.005, 0.03), from_near_side=True, recentre=False
 )
 
+# Demonstrations (a simulated human showing a path, `demo` policy): 2-5 cm past the near side, so each push
+# moves the object a few cm and turns it by its offset; an object far out is pushed back in.
+DEMO_PUSH = PushRanges(closure=0.3, offset=(-0.8, 0.8), reach=(0.02, 0.05), from_near_side=True)
+
 
 @dataclass(frozen=True)
 class Push:

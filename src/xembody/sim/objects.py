@@ -174,6 +174,7 @@ class RigidObject(SceneObject):
     def bind(self, model: mujoco.MjModel, n_points: int, seed: int) -> None:
         self._body, self._model = model.body(OBJECT_BODY).id, model
         self._qadr = model.jnt_qposadr[model.body_jntadr[self._body]]
+        self._vadr = model.jnt_dofadr[model.body_jntadr[self._body]]
         cfg = ParticleConfig(n_points=n_points, per_link=max(1024, 8 * n_points), geoms="all", seed=seed)
         self._local, _ = sample_hand_points(model, [self._body], cfg)
         self._dense: np.ndarray | None = None  # the camera's surface sample, drawn when first asked for
@@ -199,6 +200,12 @@ class RigidObject(SceneObject):
     def pose(self, data: mujoco.MjData) -> np.ndarray:
         """Position and quaternion (w, x, y, z) of the object, (7,)."""
         return data.qpos[self._qadr : self._qadr + 7].copy()
+
+    def place(self, data: mujoco.MjData, pose: np.ndarray) -> None:
+        """Put the object at rest on the table at pose (x, y, yaw) (3,) (its frame's origin, m and rad)."""
+        x, y, yaw = pose
+        data.qpos[self._qadr : self._qadr + 7] = [x, y, 0.0, np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]
+        data.qvel[self._vadr : self._vadr + 6] = 0.0
 
     def randomize(self, model: mujoco.MjModel, data: mujoco.MjData, rng: np.random.Generator | None) -> None:
         xy = np.zeros(2) if rng is None else rng.uniform(-self.position_noise, self.position_noise, 2)

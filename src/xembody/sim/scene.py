@@ -15,8 +15,9 @@ import torch
 
 from xembody.embodiments.hand import MjcfHand
 from xembody.embodiments.mount import compile_spec
+from xembody.errors import XembodyError
 from xembody.observation import Observation
-from xembody.sim.objects import SceneObject
+from xembody.sim.objects import RigidObject, SceneObject
 from xembody.sim.worlds import WORLDS, World
 
 TABLE_GEOM = "table"
@@ -115,6 +116,13 @@ class Scene:
         mujoco.mj_resetData(self.model, self.data)
         self.obj.randomize(self.model, self.data, rng)
         self.set_hand(self.hand.default_ctrl)
+
+    def place_object(self, pose: np.ndarray) -> None:
+        """Put a rigid object at rest at pose (x, y, yaw) (3,) on the table (where a recording starts)."""
+        if not isinstance(self.obj, RigidObject):
+            raise XembodyError(f"only a rigid object can be placed at a pose, not {self.obj.name!r}")
+        self.obj.place(self.data, np.asarray(pose, dtype=np.float64))
+        mujoco.mj_forward(self.model, self.data)
 
     def set_hand(self, ctrl: np.ndarray) -> None:
         """Put the hand at rest where actuator targets `ctrl` (n_ctrl,) hold it."""
