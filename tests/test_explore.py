@@ -8,7 +8,12 @@ from xembody.explore import POLICIES, episode_rng, run_episode
 from xembody.primitives import StepLimits
 from xembody.sim import make_scene
 
-CASES = [("allegro", "box", "push"), ("franka_hand", "box", "random"), ("human", "plasticine", "press")]
+CASES = [
+    ("allegro", "box", "push"),
+    ("franka_hand", "box", "random"),
+    ("human", "plasticine", "press"),
+    ("human", "box", "demo"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +36,7 @@ def test_targets_change_by_bounded_steps(scenes, hand, task, policy):
 
 
 def test_every_policy_is_registered_and_named():
-    assert set(POLICIES) == {"random", "push", "press"}
+    assert set(POLICIES) == {"random", "push", "press", "demo"}
     assert all(cls.name == key for key, cls in POLICIES.items())
 
 
