@@ -267,16 +267,10 @@ def verb_plan(cfg: PlanConfig) -> int:
 
 def verb_imitate(cfg: ImitateConfig) -> int:
     from xembody.experiments.imitate import imitate as run
+    from xembody.experiments.imitate import summary_line
 
     s = resumable(run, cfg, f"finished recordings are kept in {cfg.out}: re-run to resume")
-    low, high = s.success_ci95
-    print(
-        f"{s.hand} imitating {s.recordings} recordings ({s.dynamics}): success {s.successes}/{s.recordings} "
-        f"(95% CI {low:.2f}-{high:.2f}), end {s.final_yaw_error_deg_mean:.1f} deg / "
-        f"{100 * s.final_position_error_m_mean:.1f} cm, keyframes {s.keyframe_yaw_error_deg_mean:.1f} deg / "
-        f"{100 * s.keyframe_position_error_m_mean:.1f} cm ({100 * s.keyframes_reached:.0f}% reached), "
-        f"{s.seconds_per_update_mean:.2f} s per update"
-    )
+    print(summary_line(s))
     videos = f"  videos: {cfg.out}/*.{cfg.video}" if cfg.video != "none" else ""
     print(f"summary: {cfg.out / 'summary.json'}  per recording: {cfg.out / 'recordings'}/{videos}")
     return 0

@@ -25,7 +25,7 @@ import tyro
 from xembody.data.tracks import FrameChecks, Track, frame_filter, read_track
 from xembody.embodiments import hand_frame
 from xembody.errors import XembodyError
-from xembody.experiments.plan import ORACLE, PlanConfig, make_dynamics, make_planner
+from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner, outcome
 from xembody.explore import context
 from xembody.goals import Goal
 from xembody.io import atomic_write_json
@@ -38,7 +38,6 @@ from xembody.sim.goals import scene_errors, symmetry_of
 from xembody.sim.objects import RigidObject
 from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
-from xembody.stats import proportion_ci
 from xembody.train.checkpoint import resolve_device
 
 
@@ -372,17 +371,23 @@ def line(r: ImitationResult) -> str:
     )
 
 
+def summary_line(s: ImitateSummary) -> str:
+    """The aggregate in one line."""
+    low, high = s.success_ci95
+    end = f"{s.final_yaw_error_deg_mean:.1f} deg / {100 * s.final_position_error_m_mean:.1f} cm"
+    keys = f"{s.keyframe_yaw_error_deg_mean:.1f} deg / {100 * s.keyframe_position_error_m_mean:.1f} cm"
+    return (
+        f"{s.hand} imitating {s.recordings} recordings ({s.dynamics}): success {s.successes}/{s.recordings} "
+        f"(95% CI {low:.2f}-{high:.2f}), end {end}, keyframes {keys} ({100 * s.keyframes_reached:.0f}% "
+        f"reached), {s.seconds_per_update_mean:.2f} s per update"
+    )
+
+
 def summarize(cfg: ImitateConfig, hand: str, rows: list[ImitationResult]) -> ImitateSummary:
-    wins = sum(r.success for r in rows)
     keys = [k for r in rows for k in r.keyframes]
     return ImitateSummary(
-        config=cfg,
-        hand=hand,
-        dynamics="mujoco (oracle)" if cfg.model == ORACLE else "learned",
+        **outcome(cfg, hand, rows),
         recordings=len(rows),
-        successes=wins,
-        success_rate=wins / len(rows),
-        success_ci95=proportion_ci(wins, len(rows)),
         final_yaw_error_deg_mean=float(np.mean([r.final_yaw_error_deg for r in rows])),
         final_position_error_m_mean=float(np.mean([r.final_position_error_m for r in rows])),
         keyframe_yaw_error_deg_mean=float(np.mean([r.keyframe_yaw_error_deg_mean for r in rows])),

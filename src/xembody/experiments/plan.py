@@ -368,19 +368,27 @@ def perception_error(
     return float(yaw), float(pos)
 
 
+def outcome(cfg, hand: str, rows: list) -> dict:
+    """The fields every run summary opens with: its settings `cfg` (with a `model`), the hand, the dynamics,
+    the successes among `rows` (results with a `success`), their rate and its 95% Wilson interval."""
+    wins = sum(r.success for r in rows)
+    return {
+        "config": cfg,
+        "hand": hand,
+        "dynamics": "mujoco (oracle)" if cfg.model == ORACLE else "learned",
+        "successes": wins,
+        "success_rate": wins / len(rows),
+        "success_ci95": proportion_ci(wins, len(rows)),
+    }
+
+
 def summarize(cfg: PlanConfig, hand: str, rows: list[EpisodeResult]) -> PlanSummary:
     def mean(values: list[float | None]) -> float | None:
         return None if any(v is None for v in values) else float(np.mean(values))
 
-    wins = sum(r.success for r in rows)
     return PlanSummary(
-        config=cfg,
-        hand=hand,
-        dynamics="mujoco (oracle)" if cfg.model == ORACLE else "learned",
+        **outcome(cfg, hand, rows),
         episodes=len(rows),
-        successes=wins,
-        success_rate=wins / len(rows),
-        success_ci95=proportion_ci(wins, len(rows)),
         final_shape_error_mean=float(np.mean([r.final.shape_error for r in rows])),
         final_yaw_error_deg_mean=mean([r.final.yaw_error_deg for r in rows]),
         final_position_error_m_mean=mean([r.final.position_error_m for r in rows]),

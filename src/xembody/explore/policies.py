@@ -27,11 +27,13 @@ from xembody.primitives import (
     EXPLORE_PUSH,
     ObjectExtent,
     PrimitiveContext,
+    PushRanges,
     StepLimits,
     sample_press,
     sample_push,
 )
 from xembody.primitives.motion import straight
+from xembody.primitives.plan import PrimitivePlan
 from xembody.sim.scene import Scene
 
 
@@ -64,6 +66,15 @@ class Policy(abc.ABC):
         if not self.queue:
             self.plan(self.scene.ctrl())
         return self.queue.popleft()
+
+    def next_push(self, ranges: PushRanges, current: np.ndarray) -> PrimitivePlan:
+        """The targets of a random push from about where the hand is (its wrist yaw turned a little), from
+        targets `current` (n_ctrl,), without lifting unless the way crosses the object."""
+        obs = self.scene.observe()
+        away = obs.hand_points[:, :2].mean(0) - obs.object_centre[:2]
+        push = sample_push(self.rng, self.ctx, obs, ranges, self.yaw, toward=-away)
+        self.yaw = push.yaw
+        return push.targets(self.ctx, obs, current, lift=False)
 
     def move(self, a: np.ndarray, b: np.ndarray, transit: bool = False) -> np.ndarray:
         """Queue a straight move from targets a to b (`primitives.straight`); returns b as reached."""
@@ -122,11 +133,7 @@ class PushPolicy(Policy):
             self.move(current, self.first[1])
             self.first = None
         else:
-            obs = self.scene.observe()
-            away = obs.hand_points[:, :2].mean(0) - obs.object_centre[:2]
-            push = sample_push(self.rng, self.ctx, obs, EXPLORE_PUSH, self.yaw, toward=-away)
-            self.yaw = push.yaw
-            plan = push.targets(self.ctx, obs, current, lift=False)
+            plan = self.next_push(EXPLORE_PUSH, current)
             self.queue.extend(plan.approach)
             n0 = len(self.queue)
             self.queue.extend(plan.contact)
@@ -158,11 +165,7 @@ class DemoPolicy(Policy):
             current = self.move(current, self.first)
             self.first = None
         else:
-            obs = self.scene.observe()
-            away = obs.hand_points[:, :2].mean(0) - obs.object_centre[:2]
-            push = sample_push(self.rng, self.ctx, obs, DEMO_PUSH, self.yaw, toward=-away)
-            self.yaw = push.yaw
-            self.queue.extend(push.targets(self.ctx, obs, current, lift=False).targets)
+            self.queue.extend(self.next_push(DEMO_PUSH, current).targets)
             current = self.queue[-1]
         self.queue.extend([current] * self.PAUSE)
 
