@@ -48,12 +48,14 @@ class ImitateConfig:
     summary per recording, an aggregate over all (docs/imitation.md)."""
 
     recordings: tyro.conf.Positional[tuple[Path, ...]]
+    """One or more .npz recordings (format: xembody.data.tracks); one result each, a summary over all."""
     model: str
     """Run directory or model.pt from `xembody train`, a shipped checkpoint (box-5hands), or `mujoco` (the
     oracle)."""
     hand: str
     """Registered hand name or MJCF or URDF path: the hand that imitates."""
     out: Path = Path("runs/imitate")
+    """Results directory; re-running the same command resumes (recordings done are kept)."""
     task: str = "box"
     """box (push and turn it along the recorded poses); plasticine is designed, not built yet."""
     object: str | None = None
@@ -63,7 +65,7 @@ class ImitateConfig:
     keyframes: int | None = None
     """Imitate only the first N keyframes (the end is then the N-th keyframe's pose); default: all."""
     every: int = KeyframeRule.every
-    """A keyframe at least every this many recording frames (besides where the motion settles)."""
+    """Motion that goes on this many recording frames without settling gets a keyframe anyway."""
     settle_speed: float = KeyframeRule.settle_speed
     """m/s: the object's mean particle speed below which its motion has settled."""
     planner: str = "ours"
