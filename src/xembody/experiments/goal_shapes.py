@@ -138,17 +138,21 @@ def standard_start(hand: str):
 def poke(scene, ctx, step: Step, lift: bool = True) -> np.ndarray:
     """Run one scripted primitive in `scene` (from where the hand is; `lift`: up clear of the clay first);
     returns the object particles after it (No, 3)."""
-    from xembody.primitives import Press
-
     obs = scene.observe()
-    pitch = step.pitch if step.pitch is not None else (0.15 if step.kind == "palm_press" else 0.7)
-    closing = np.full(scene.hand.n_ctrl, step.kind != "palm_press")
-    press = Press(
-        step.kind, step.yaw, pitch, closing, step.closure, np.array(step.spot), step.depth, np.zeros((2, 2))
-    )
-    for target in press.targets(ctx, obs, obs.ctrl, lift=lift).targets:
+    for target in press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift=lift).targets:
         scene.step(target)
     return scene.object_points()
+
+
+def press_of(step: Step, n_ctrl: int):
+    """The `primitives.Press` a scripted step runs with a hand of `n_ctrl` actuators."""
+    from xembody.primitives import Press
+
+    pitch = step.pitch if step.pitch is not None else (0.15 if step.kind == "palm_press" else 0.7)
+    closing = np.full(n_ctrl, step.kind != "palm_press")
+    return Press(
+        step.kind, step.yaw, pitch, closing, step.closure, np.array(step.spot), step.depth, np.zeros((2, 2))
+    )
 
 
 def make_all(out: Path = GOAL_SHAPES, names: list[str] | None = None, progress: bool = True) -> dict:

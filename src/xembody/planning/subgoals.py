@@ -141,7 +141,7 @@ def register_path(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The template (No, 3, the object's frame) registered to each kept frame's cloud (`clouds` (T, M, 3),
     NaN-padded; `keep` (T,) bool), tracked from frame to frame: (frames (K,), poses (K, 3), residuals
-    (K,))."""
+    (K,)). Yaws are continuous along the path (no jump by the object's symmetry)."""
     last: Registration | None = None
     frames, poses, residuals = [], [], []
     for t in np.flatnonzero(keep):
@@ -150,7 +150,13 @@ def register_path(
         frames.append(t)
         poses.append([*last.shift, last.yaw])
         residuals.append(last.residual)
-    return np.array(frames, dtype=np.int64), np.array(poses).reshape(-1, 3), np.array(residuals)
+    poses = np.array(poses).reshape(-1, 3)
+    # Each registration is the twin within half a symmetry of zero: a path turning past it would jump a
+    # half turn, and the planner's corresponding-particle cost would then turn the object the long way
+    # round. Each yaw is taken as the twin nearest the previous one (about the template's origin, the
+    # symmetry's centre: the same points).
+    poses[:, 2] = np.unwrap(poses[:, 2], period=symmetry)
+    return np.array(frames, dtype=np.int64), poses, np.array(residuals)
 
 
 def demonstration(

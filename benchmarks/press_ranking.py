@@ -1,0 +1,80 @@
+"""Is it the model or the search? Along a named goal's own script (the hand following it exactly), at each
+step the planner chooses a press toward the clay after the script's next press (one-press subgoal), and the
+script's own next press is scored beside its choice: the error to the subgoal each is predicted to leave
+(the model) and does leave (the simulator, from the same saved state), and where the script's press ranks
+among the planner's candidates by the model's cost.
+
+    python benchmarks/press_ranking.py valley --hand leap --model plasticine-5hands --steps 4
+
+If the script's press leaves the subgoal nearly exactly but the model ranks it low, the model is what fails;
+if the model ranks it first but the planner's own choice is worse, the candidate search never draws it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import torch
+
+os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
+
+from xembody.experiments.goal_shapes import SHAPES, poke, press_of, standard_start  # noqa: E402
+from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner  # noqa: E402
+from xembody.goals import GOAL_SHAPES_OBJECT, Goal, shape_error  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("shape", choices=list(SHAPES))
+    p.add_argument("--hand", default="leap")
+    p.add_argument("--model", default="plasticine-5hands")
+    p.add_argument("--guided", type=float, default=0.5)
+    p.add_argument("--steps", type=int, default=4, help="script steps to examine")
+    args = p.parse_args()
+    torch.manual_seed(0)
+    scene, ctx = standard_start(args.hand)
+    cfg = PlanConfig(
+        model=args.model,
+        hand=args.hand,
+        task="plasticine",
+        object=GOAL_SHAPES_OBJECT,
+        guided=args.guided,
+        hold=False,
+        video="none",
+    )
+    dyn = make_dynamics(cfg, scene)
+    for k, step in enumerate(SHAPES[args.shape].steps[: args.steps]):
+        here = scene.save()
+        obs = scene.observe()
+        sub = Goal(poke(scene, ctx, step, lift=k > 0))  # the script's next shape
+        planner = make_planner(cfg, dyn, ctx, False, sub, k)
+        chosen = planner.update(obs)
+        script = press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift=k > 0).targets
+        _, preds, _ = planner.score([script], obs)
+        predicted_script = shape_error(preds[0][-1].double().numpy(), sub)
+        # Where the script's press ranks among fresh candidates, by the model's (fast) cost.
+        costs, _, _ = planner.score(planner.candidates(obs) + [script], obs)
+        rank = int((costs[:-1] < costs[-1]).sum()) + 1
+        scene.restore(here)
+        for target in chosen.targets:
+            scene.step(target)
+        actual_chosen = shape_error(scene.object_points(), sub)
+        scene.restore(here)
+        for target in script:
+            scene.step(target)
+        actual_script = shape_error(scene.object_points(), sub)
+        print(
+            f"step {k}: subgoal {shape_error(obs.object_points, sub):.4f} away; planner's press predicted "
+            f"{chosen.cost:.4f}, actual {actual_chosen:.4f}; "
+            f"script's press predicted {predicted_script:.4f}, actual {actual_script:.4f}, "
+            f"model rank {rank} of {len(costs)}",
+            flush=True,
+        )
+        # The scene now stands where the script left it: the next step starts on the script's path.
+    print("done")
+
+
+if __name__ == "__main__":
+    main()
