@@ -12,39 +12,22 @@ if the model ranks it first but the planner's own choice is worse, the candidate
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
-import torch
-
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, poke, press_of, standard_start  # noqa: E402
-from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner  # noqa: E402
-from xembody.goals import GOAL_SHAPES_OBJECT, Goal, shape_error  # noqa: E402
+from subgoal_tracking import clay_planning, parser  # noqa: E402
+from xembody.experiments.goal_shapes import SHAPES, poke, press_of  # noqa: E402
+from xembody.experiments.plan import make_planner  # noqa: E402
+from xembody.goals import Goal, shape_error  # noqa: E402
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("shape", choices=list(SHAPES))
-    p.add_argument("--hand", default="leap")
-    p.add_argument("--model", default="plasticine-5hands")
-    p.add_argument("--guided", type=float, default=0.5)
+    p = parser(__doc__)
     p.add_argument("--steps", type=int, default=4, help="script steps to examine")
     args = p.parse_args()
-    torch.manual_seed(0)
-    scene, ctx = standard_start(args.hand)
-    cfg = PlanConfig(
-        model=args.model,
-        hand=args.hand,
-        task="plasticine",
-        object=GOAL_SHAPES_OBJECT,
-        guided=args.guided,
-        hold=False,
-        video="none",
-    )
-    dyn = make_dynamics(cfg, scene)
+    scene, ctx, cfg, dyn = clay_planning(args)
     for k, step in enumerate(SHAPES[args.shape].steps[: args.steps]):
         here = scene.save()
         obs = scene.observe()

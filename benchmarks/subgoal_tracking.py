@@ -26,19 +26,20 @@ from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner  # 
 from xembody.goals import GOAL_SHAPES_OBJECT, Goal, shape_error  # noqa: E402
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The options both clay diagnostics take: a named shape, the hand, the model, the guided share."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("shape", choices=list(SHAPES))
     p.add_argument("--hand", default="leap")
     p.add_argument("--model", default="plasticine-5hands")
     p.add_argument("--guided", type=float, default=0.5)
-    args = p.parse_args()
+    return p
+
+
+def clay_planning(args: argparse.Namespace):
+    """The hand at the goal shapes' standard start, its primitives' context, `xembody plan`'s settings for
+    it (no hold: every update presses) and the model: (scene, ctx, cfg, dynamics)."""
     torch.manual_seed(0)
-    steps: list[np.ndarray] = []
-    _, final = make_shape(SHAPES[args.shape], args.hand, on_step=lambda pts: steps.append(pts.copy()))
-    steps[-1] = final  # the last subgoal is the shape itself, settled
-    goal = Goal(final)
-    print("script:", " ".join(f"{shape_error(s, goal):.4f}" for s in steps), flush=True)
     scene, ctx = standard_start(args.hand)
     cfg = PlanConfig(
         model=args.model,
@@ -49,7 +50,17 @@ def main() -> None:
         hold=False,
         video="none",
     )
-    dyn = make_dynamics(cfg, scene)
+    return scene, ctx, cfg, make_dynamics(cfg, scene)
+
+
+def main() -> None:
+    args = parser(__doc__).parse_args()
+    steps: list[np.ndarray] = []
+    _, final = make_shape(SHAPES[args.shape], args.hand, on_step=lambda pts: steps.append(pts.copy()))
+    steps[-1] = final  # the last subgoal is the shape itself, settled
+    goal = Goal(final)
+    print("script:", " ".join(f"{shape_error(s, goal):.4f}" for s in steps), flush=True)
+    scene, ctx, cfg, dyn = clay_planning(args)
     errors = []
     for k, sub in enumerate(steps):
         update = make_planner(cfg, dyn, ctx, False, Goal(sub), k).update(scene.observe())
