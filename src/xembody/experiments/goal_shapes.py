@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from xembody.goals import (
     shape_error,
 )
 from xembody.io import atomic_write, atomic_write_json
+
+if TYPE_CHECKING:
+    from xembody.primitives import Press
 
 MIN_FROM_START = 2 * SHAPE_TOLERANCE  # 0.025 m
 MIN_APART = SHAPE_TOLERANCE  # 0.0125 m
@@ -144,7 +148,7 @@ def poke(scene, ctx, step: Step, lift: bool = True) -> np.ndarray:
     return scene.object_points()
 
 
-def press_of(step: Step, n_ctrl: int):
+def press_of(step: Step, n_ctrl: int) -> Press:
     """The `primitives.Press` a scripted step runs with a hand of `n_ctrl` actuators."""
     from xembody.primitives import Press
 
