@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, GoalShape, Step, poke, standard_start  # noqa: E402
-from xembody.geometry import chamfer  # noqa: E402
+from xembody.experiments.goal_shapes import SHAPES, GoalShape, Step, run_script  # noqa: E402
+from xembody.geometry import cloud_chamfer  # noqa: E402
 from xembody.goals import Goal, shape_error  # noqa: E402
 
 S = 0.02  # m: the candidate designs' spot spacing
@@ -45,28 +43,11 @@ CANDIDATES = {
 }
 
 
-def run(
-    shape: GoalShape, hand: str, noise: float, seed: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def run(shape: GoalShape, hand: str, noise: float, seed: int = 1) -> tuple[np.ndarray, ...]:
     """(start particles, end particles, every material point at the end) of `shape`'s script by `hand`,
     each spot moved by Gaussian `noise` (m)."""
-    rng = np.random.default_rng(seed)
-    scene, ctx = standard_start(hand)
-    start = scene.object_points()
-    for i, s in enumerate(shape.steps):
-        poke(scene, ctx, replace(s, spot=tuple(np.array(s.spot) + rng.normal(0.0, noise, 2))), lift=i > 0)
-    for _ in range(5):  # lift clear and settle, as make_shape does
-        c = scene.ctrl()
-        c[2] += 0.01
-        scene.step(c)
+    start, scene = run_script(shape, hand, noise, seed)
     return start, scene.object_points(), scene.obj.all_points()
-
-
-def chamfer_np(a: np.ndarray, b: np.ndarray) -> float:
-    ta, tb = torch.as_tensor(a, dtype=torch.float64)[None], torch.as_tensor(b, dtype=torch.float64)[None]
-    return float(
-        chamfer(ta, tb, torch.ones(1, len(a), dtype=torch.bool), torch.ones(1, len(b), dtype=torch.bool))[0]
-    )
 
 
 def main() -> None:
@@ -83,7 +64,7 @@ def main() -> None:
         f"{args.shape} {args.hand} noise {args.noise * 1000:.1f} mm: "
         f"from the start {shape_error(exact, Goal(start)):.4f}; "
         f"exact vs noisy: Chamfer + EMD (300 particles) {shape_error(noisy, Goal(exact)):.4f}, "
-        f"Chamfer (all {len(exact_all)} points) {chamfer_np(exact_all, noisy_all):.4f}; "
+        f"Chamfer (all {len(exact_all)} points) {cloud_chamfer(exact_all, noisy_all):.4f}; "
         f"material points moved median {np.median(moved):.2f} mm, max {moved.max():.1f} mm"
     )
 

@@ -35,11 +35,11 @@ def main() -> None:
         planner = make_planner(cfg, dyn, ctx, False, sub, k)
         chosen = planner.update(obs)
         script = press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift=k > 0).targets
-        _, preds, _ = planner.score([script], obs)
-        predicted_script = shape_error(preds[0][-1].double().numpy(), sub)
-        # Where the script's press ranks among fresh candidates, by the model's (fast) cost.
-        costs, _, _ = planner.score(planner.candidates(obs) + [script], obs)
+        # The script's press scored among fresh candidates: its rank by the model's (fast) cost, and the
+        # exact error of the shape the model predicts it leaves.
+        costs, preds, _ = planner.score(planner.candidates(obs) + [script], obs)
         rank = int((costs[:-1] < costs[-1]).sum()) + 1
+        predicted_script = shape_error(preds[-1][-1].double().numpy(), sub)
         scene.restore(here)
         for target in chosen.targets:
             scene.step(target)

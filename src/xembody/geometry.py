@@ -57,6 +57,14 @@ def chamfer(a: torch.Tensor, b: torch.Tensor, mask_a: torch.Tensor, mask_b: torc
     return mean(d_ab, mask_a) + mean(d_ba, mask_b)
 
 
+def cloud_chamfer(a: np.ndarray, b: np.ndarray) -> float:
+    """Chamfer distance between two whole point clouds a (N, 3) and b (M, 3), m."""
+    ta, tb = torch.as_tensor(a)[None], torch.as_tensor(b)[None]
+    return float(
+        chamfer(ta, tb, torch.ones(1, len(a), dtype=torch.bool), torch.ones(1, len(b), dtype=torch.bool))[0]
+    )
+
+
 _SINKHORN: dict[tuple[float, float], object] = {}
 FAST_SINKHORN = (0.002, 0.5)  # (blur m, scaling): ~7x faster in float32, within 4 mm of exact EMD
 

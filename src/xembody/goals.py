@@ -131,13 +131,10 @@ def pose_errors(pose: np.ndarray, goal: Goal) -> tuple[float, float]:
 
 def shape_error(points: np.ndarray, goal: Goal) -> float:
     """Chamfer + exact EMD between object and goal particles, m."""
-    import torch
 
-    from xembody.geometry import chamfer, exact_emd
+    from xembody.geometry import cloud_chamfer, exact_emd
 
-    a, b = torch.as_tensor(points)[None], torch.as_tensor(goal.points)[None]
-    ones = torch.ones(1, len(points), dtype=torch.bool)
-    return float(chamfer(a, b, ones, ones)[0]) + exact_emd(points, goal.points)
+    return cloud_chamfer(points, goal.points) + exact_emd(points, goal.points)
 
 
 def goal_errors(points: np.ndarray, goal: Goal, pose: np.ndarray | None = None) -> GoalErrors:

@@ -109,6 +109,19 @@ def make_shape(
 
     Presses, not squeezes: the clay does not push the hand back (one-way coupling), so fingers closing in it
     sweep it across the table instead of pinching it (measured: clay thrown 16 cm)."""
+    start, scene = run_script(shape, hand, spot_noise, seed, on_step)
+    return start, scene.object_points()
+
+
+def run_script(
+    shape: GoalShape,
+    hand: str = REFERENCE_HAND,
+    spot_noise: float = 0.0,
+    seed: int = 0,
+    on_step: Callable[[np.ndarray], None] | None = None,
+):
+    """`make_shape`'s run itself: (start object particles (No, 3), the scene at the end, settled), for what
+    else the scene holds (every material point of MPM clay: `scene.obj.all_points()`)."""
     rng = np.random.default_rng(seed)
     scene, ctx = standard_start(hand)
     start = scene.object_points()
@@ -121,7 +134,7 @@ def make_shape(
         c = scene.ctrl()
         c[2] += 0.01
         scene.step(c)
-    return start, scene.object_points()
+    return start, scene
 
 
 def standard_start(hand: str):
