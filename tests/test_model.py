@@ -237,6 +237,17 @@ def test_resume_continues_the_same_curve(data, tmp_path, monkeypatch):
         train(TrainConfig(out=tmp_path / "b", **{**base, "batch_size": 5}), progress=False)
 
 
+def test_zero_steps_saves_the_untrained_model_of_the_same_architecture(data, tmp_path):
+    cfg = TrainConfig(data=(data,), out=tmp_path / "u", steps=0, batch_size=4, threads=1, seed=3)
+    assert train(cfg, progress=False) == {"step": 0}
+    saved, info = load_model(cfg.out)
+    torch.manual_seed(3)  # what train() builds before any step
+    fresh = cfg.build_model()
+    assert info["step"] == 0 and not (cfg.out / "metrics.csv").exists()
+    for (k, x), y in zip(saved.state_dict().items(), fresh.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y, msg=k)
+
+
 def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     train(
         TrainConfig(data=(data,), out=tmp_path / "run", steps=2, batch_size=2, val_windows=4, threads=1),

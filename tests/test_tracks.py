@@ -1,7 +1,7 @@
 """Human-hand recordings: format, left hands, bad frames, simulated tracks, import, mixing, co-training."""
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -253,7 +253,7 @@ def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
 def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path):
     from xembody.data import EpisodeStore
     from xembody.data.importer import read_index
-    from xembody.experiments.cotrain import REFERENCE, CotrainConfig, cotrain
+    from xembody.experiments.cotrain import CONTROL, REFERENCE, CotrainConfig, cotrain
 
     cfg = CotrainConfig(out=tmp_path / "cotrain", robot_hands="franka_hand", ratios="1:1", batch_size=4)
     tiny = {
@@ -266,7 +266,13 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "plan_other": 1,
         "plan_updates": 1,
     }
+    # Processes can share the arms: one arm alone writes its result, not the table.
+    with pytest.raises(XembodyError, match="--arms nope: no such arm"):
+        cotrain(replace(cfg, arms="nope,sim_only"), tiny)
+    (alone,) = cotrain(replace(cfg, arms="sim_only"), tiny)
+    assert alone.model == "sim_only" and not (cfg.out / "cotrain.csv").exists()
     rows = cotrain(cfg, tiny)
+    assert json.dumps(asdict(rows[0])) == json.dumps(asdict(alone))  # kept, not run again (NaN: 1 test)
     names = [r.model for r in rows]
     assert names == [
         "sim_only",
@@ -275,6 +281,7 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "human_only_2",
         "cotrain_1to1_2",
         REFERENCE,
+        CONTROL,
     ]
     for r in rows:
         assert np.isfinite([r.human_chamfer, r.human_emd, r.robot_chamfer]).all() and 0 <= r.plan_success <= 1
@@ -286,7 +293,14 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "human_only_2": 2,
         "cotrain_1to1_2": 2,
         REFERENCE: 2,
+        CONTROL: 1,
     }
+    assert rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-1]} == {
+        2
+    }  # the control: untrained
+    paired = {p["model"]: p for p in json.loads((cfg.out / "paired.json").read_text())}
+    assert set(paired) == set(names) and paired["sim_only"]["updates_minus_sim_only"] == 0
+    assert paired[CONTROL]["episodes"] == 1 and paired["human_only_2"]["episodes"] == 2
     data = cfg.out / "data"
     # Robot data from the default world, human data and the tests from the shifted one; amounts nested.
     worlds = {
@@ -306,7 +320,7 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
     assert len(two) == 2 and one["sha256"] in {e["sha256"] for e in two}  # recordings, not episodes
     plans = json.loads((cfg.out / "models" / "sim_only" / "plan_leap_shifted" / "settings.json").read_text())
     assert plans["world"] == "shifted" and plans["hand"] == "leap"
-    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 7 and (cfg.out / "cotrain.png").is_file()
+    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 8 and (cfg.out / "cotrain.png").is_file()
     with pytest.raises(XembodyError, match="other settings \\(sizes\\)"):  # one --out, one experiment
         cotrain(cfg, {**tiny, "steps": 3})
     stamp = (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns

@@ -11,14 +11,17 @@ stand-in for reality (`--world shifted`, `xembody.sim.worlds`; never called real
 * arms: sim-only, human-only at each amount, co-trained at each sim:human batch ratio and amount; and a
   reference trained on shifted-world robot data (what a robot dataset from the real world would give,
   which the question assumes one lacks): it and sim-only on the same shifted-world episodes say how much
-  the gap matters;
+  the gap matters; and an untrained model of the same architecture (the control: what the planner does
+  with no learned dynamics);
 * test: held-out human recordings (Chamfer, EMD after the horizon) and closed-loop planning in the
   shifted world with `held_out_hand`, in no arm's data; the main arms (sim-only, human-only and
   co-trained 1:1 at the middle amount) get `plan_main` episodes, the rest `plan_other`.
 
 Every stage writes into `--out` and is skipped when already there (planning resumes episode by episode),
-so an interrupted run resumes. Results: cotrain.csv / cotrain.json (one row per arm) and cotrain.png
-(success against human amount, one line per arm).
+so an interrupted run resumes. Results: cotrain.csv / cotrain.json (one row per arm), paired.csv /
+paired.json (each arm's planning episodes beside sim-only's on the same starts: updates used and final
+errors with paired intervals, which tell arms apart when success rates saturate) and cotrain.png (success
+against human amount, one line per arm).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ SCALES = {  # per task: episodes per robot hand, human recordings, training step
 }
 COLUMNS = ["model", "human", "mix", "human_chamfer", "robot_chamfer", "plan_success", "plan_episodes"]
 REFERENCE = "shifted_robot"  # trained on shifted-world robot data: not an arm, the size of the gap
+CONTROL = "untrained"  # the same architecture, never trained: what the planner alone achieves
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,12 @@ class CotrainConfig:
     """Co-training mixes sim:human to sweep (batch shares)."""
     batch_size: int = 16
     seed: int = 0
+    threads: int = 0
+    """Torch CPU threads for training and planning (0: all cores; 1 for each of two processes sharing
+    the arms, or they slow each other several-fold)."""
+    arms: str = ""
+    """Run only these arms (comma-separated names, e.g. sim_only,cotrain_1to1_15), so that processes can
+    share the work; empty: every arm. The table is written once every arm has a kept result."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,7 @@ class Arm:
     human: int
     data: tuple[Path, ...]
     mix: str = ""
+    steps: int | None = None  # None: the scale's training steps
 
 
 @dataclass(frozen=True)
@@ -233,7 +244,7 @@ def arms(cfg: CotrainConfig, d: CotrainData) -> list[Arm]:
         for r in (r.strip() for r in cfg.ratios.split(",")):
             family = f"cotrain_{r.replace(':', 'to')}"
             out.append(Arm(f"{family}_{k}", family, k, (*d.sims, human), f"sim:human={r}"))
-    return [*out, Arm(REFERENCE, REFERENCE, 0, d.shifted)]
+    return [*out, Arm(REFERENCE, REFERENCE, 0, d.shifted), Arm(CONTROL, CONTROL, 0, d.sims, steps=0)]
 
 
 def main_arms(cfg: CotrainConfig, amounts: list[int]) -> set[str]:
@@ -263,12 +274,17 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict)
         episodes=episodes,
         video="none",
         max_updates=scale["plan_updates"],
-        out=run / f"plan_{cfg.held_out_hand}_{cfg.world}",
+        out=plan_dir(cfg, run),
         seed=cfg.seed + 2,  # starts unlike the training episodes' (seed) and the tests' (seed + 1)
+        threads=cfg.threads,
     )
     if cfg.task == "plasticine":  # the named shapes as the held-out hand makes them, goal-guided presses
         pc = replace(pc, goal="all", goal_hand=cfg.held_out_hand, guided=0.5)
     return plan(pc)
+
+
+def plan_dir(cfg: CotrainConfig, run: Path) -> Path:
+    return run / f"plan_{cfg.held_out_hand}_{cfg.world}"
 
 
 def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes: int) -> ArmResult:
@@ -279,20 +295,18 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
     from xembody.train.loop import train
 
     run = cfg.out / "models" / arm.name
-    done = run / "result.json"
-    saved = json.loads(done.read_text()) if done.exists() else None
-    if saved is not None and set(saved) != {f.name for f in fields(ArmResult)}:
-        raise XembodyError(f"{done}: written by an older xembody; run the experiment into another --out")
+    saved = saved_result(run)
     if saved is not None and saved["plan_episodes"] >= episodes:
         return ArmResult(**saved)
     if saved is None:
         tc = TrainConfig(
             data=arm.data,
             out=run,
-            steps=scale["steps"],
+            steps=scale["steps"] if arm.steps is None else arm.steps,
             batch_size=cfg.batch_size,
             mix=arm.mix,
             seed=cfg.seed,
+            threads=cfg.threads,
         )
         trained = int(train(tc).get("step", scale["steps"]))  # resumes from its checkpoint
         hc, hc_ci, he, he_ci = evaluate_windows(run, d.human_test, "eval_human")
@@ -327,8 +341,19 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
         plan_final_yaw_deg=s.final_yaw_error_deg_mean,
         plan_seconds_per_update=s.seconds_per_update_mean,
     )
-    atomic_write_json(done, result)
+    atomic_write_json(run / "result.json", result)
     return result
+
+
+def saved_result(run: Path) -> dict | None:
+    """An arm's kept result (its fields), or None when it has none yet."""
+    done = run / "result.json"
+    if not done.exists():
+        return None
+    saved = json.loads(done.read_text())
+    if set(saved) != {f.name for f in fields(ArmResult)}:
+        raise XembodyError(f"{done}: written by an older xembody; run the experiment into another --out")
+    return saved
 
 
 def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
@@ -339,15 +364,84 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
     scale = scale_of(cfg.scale, {k: v[cfg.task] for k, v in SCALES.items()}, scale)
     # One --out, one experiment: another task, scale or hand would silently reuse data and results.
     settings = {f.name: getattr(cfg, f.name) for f in fields(cfg)} | {"sizes": scale}
-    check_same_settings(cfg.out, settings, ignore=("out",), what="run")
+    check_same_settings(cfg.out, settings, ignore=("out", "arms", "threads"), what="run")
+    chosen = [a.strip() for a in cfg.arms.split(",") if a.strip()]
+    nowhere = CotrainData((), (), dict.fromkeys(scale["human_amounts"], Path()), Path(), Path(), Path())
+    names = [a.name for a in arms(cfg, nowhere)]  # names only, checked before any collection
+    unknown = [a for a in chosen if a not in names]
+    if unknown:
+        raise XembodyError(f"--arms {','.join(unknown)}: no such arm; choose from {', '.join(names)}")
     d = data(cfg, scale)
     main = main_arms(cfg, list(d.human))
+    every = arms(cfg, d)
     rows = [
         run_arm(cfg, arm, d, scale, scale["plan_main" if arm.name in main else "plan_other"])
-        for arm in arms(cfg, d)
+        for arm in every
+        if not chosen or arm.name in chosen
     ]
+    if chosen:  # the others come from their kept results, when every one has been run
+        kept = [kept_result(cfg, a, scale["plan_main" if a.name in main else "plan_other"]) for a in every]
+        if any(r is None for r in kept):
+            return rows
+        rows = kept
     write_table(cfg.out, rows)
+    write_rows(
+        cfg.out, "paired", [asdict(r) for r in paired(cfg, rows)], [f.name for f in fields(PairedResult)]
+    )
     return rows
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """An arm's planning episodes beside sim-only's on the same starts (episode i of every arm has the same
+    start and planner seed): updates used (a failed episode counts all it was allowed) and the final
+    errors, each with its 95% t half-width; differences are the arm's minus sim-only's, episode by episode."""
+
+    model: str
+    episodes: int
+    updates: float
+    updates_ci95: float
+    updates_minus_sim_only: float
+    updates_minus_sim_only_ci95: float
+    final_error_minus_sim_only: float  # shape error (m)
+    final_error_minus_sim_only_ci95: float
+    final_yaw_deg_minus_sim_only: float | None  # rigid objects
+    final_yaw_deg_minus_sim_only_ci95: float | None
+
+
+def paired(cfg: CotrainConfig, rows: list[ArmResult]) -> list[PairedResult]:
+    """Every arm against sim-only on the planning episodes both have."""
+    from xembody.stats import mean_ci
+
+    def episodes(name: str) -> dict[int, dict]:
+        files = sorted((plan_dir(cfg, cfg.out / "models" / name) / "episodes").glob("*.json"))
+        return {(e := json.loads(f.read_text()))["episode"]: e for f in files}
+
+    base = episodes("sim_only")
+    out = []
+    for r in rows:
+        mine = episodes(r.model)
+        common = sorted(set(mine) & set(base))
+        if not common:
+            continue
+        pairs = [(mine[i], base[i]) for i in common]
+        updates = mean_ci([a["updates"] for a, _ in pairs])
+        du = mean_ci([a["updates"] - b["updates"] for a, b in pairs])
+        de = mean_ci([a["final"]["shape_error"] - b["final"]["shape_error"] for a, b in pairs])
+        rigid = pairs[0][0]["final"].get("yaw_error_deg") is not None
+        dy = (
+            mean_ci([a["final"]["yaw_error_deg"] - b["final"]["yaw_error_deg"] for a, b in pairs])
+            if rigid
+            else (None, None)
+        )
+        out.append(PairedResult(r.model, len(common), *updates, *du, *de, *dy))
+    return out
+
+
+def kept_result(cfg: CotrainConfig, arm: Arm, episodes: int) -> ArmResult | None:
+    """An arm's finished result (all its planning episodes), or None."""
+    saved = saved_result(cfg.out / "models" / arm.name)
+    return ArmResult(**saved) if saved is not None and saved["plan_episodes"] >= episodes else None
 
 
 def write_table(out: Path, rows: list[ArmResult]) -> None:

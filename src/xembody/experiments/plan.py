@@ -112,6 +112,8 @@ class PlanConfig:
     simulator's state either way."""
     device: str = "cpu"
     """Where the world model runs: cpu, cuda, cuda:1, ... (the hand's kinematics stay on the CPU)."""
+    threads: int = 0
+    """Torch CPU threads (0: up to 2; 1 when several planning processes share the cores)."""
     seed: int = 0
     video: str = "mp4"
     """mp4, gif, or none."""
@@ -276,7 +278,7 @@ def check(cfg: PlanConfig) -> None:
 
 def plan(cfg: PlanConfig) -> PlanSummary:
     """Run (or resume) `cfg.episodes` planning episodes; returns the summary (also in summary.json)."""
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(cfg.threads or min(2, os.cpu_count() or 1))
     check(cfg)
     # seed 0: the training data's particles
     scene = make_scene(cfg.hand, cfg.task, object_name(cfg), seed=0, world=cfg.world)
@@ -287,7 +289,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     check_same_settings(
         cfg.out,
         cfg,
-        ignore=("episodes", "out", "device"),
+        ignore=("episodes", "out", "device", "threads"),
         what="planned",
         added={"world": "default", "observe": "full"},
     )

@@ -39,6 +39,7 @@ class TrainConfig:
     """Unrolled steps per training sample (paper: 5)."""
     batch_size: int = 16
     steps: int = 2000
+    """Optimiser steps; 0 saves the freshly initialised model (the untrained control of an experiment)."""
     lr: float = 1e-3
     lr_final: float = 1e-4
     """Cosine decay from lr to lr_final over `steps`."""

@@ -208,9 +208,11 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict:
             ckpt.save(state, resume)
             ckpt.save(ckpt.model_payload(model, step, list(hands)), cfg.out / ckpt.MODEL)
     bar.close()
+    if rank == 0 and cfg.steps == 0:  # the control: the same architecture, its initial weights
+        ckpt.save(ckpt.model_payload(model, 0, list(hands)), cfg.out / ckpt.MODEL)
     if world > 1:
         dist.barrier()
-    return rows[-1] if rows else {}
+    return rows[-1] if rows else {"step": step}
 
 
 def _distributed() -> tuple[int, int]:
