@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Annotated
@@ -291,11 +292,16 @@ def verb_experiment(args: ExperimentArgs) -> int:
     from xembody.experiments import EXPERIMENTS
 
     run, stem, columns = EXPERIMENTS[type(args.cmd)]
+    started = time.time()
     rows = resumable(run, args.cmd, f"re-run the same command to resume in {args.cmd.out}")
     for r in rows:
         r = asdict(r) if is_dataclass(r) else r
         print(json.dumps({k: r[k] for k in columns if k in r}))
-    print(f"table: {args.cmd.out / stem}.csv  plot: {args.cmd.out / stem}.png")
+    table = args.cmd.out / f"{stem}.csv"
+    if table.is_file() and table.stat().st_mtime >= started:
+        print(f"table: {table}  plot: {args.cmd.out / stem}.png")
+    else:  # a share of the arms (cotrain --arms): the table waits for the rest
+        print(f"{len(rows)} arms done; {table} is written by the run that finds every arm's result")
     return 0
 
 
