@@ -295,9 +295,8 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         REFERENCE: 2,
         CONTROL: 1,
     }
-    assert rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-1]} == {
-        2
-    }  # the control: untrained
+    # The control is untrained; every other arm trained its steps.
+    assert rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-1]} == {2}
     paired = {p["model"]: p for p in json.loads((cfg.out / "paired.json").read_text())}
     assert set(paired) == set(names) and paired["sim_only"]["updates_minus_sim_only"] == 0
     assert paired[CONTROL]["episodes"] == 1 and paired["human_only_2"]["episodes"] == 2

@@ -296,8 +296,8 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
 
     run = cfg.out / "models" / arm.name
     saved = saved_result(run)
-    if saved is not None and saved["plan_episodes"] >= episodes:
-        return ArmResult(**saved)
+    if (kept := finished(saved, episodes)) is not None:
+        return kept
     if saved is None:
         tc = TrainConfig(
             data=arm.data,
@@ -374,13 +374,10 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
     d = data(cfg, scale)
     main = main_arms(cfg, list(d.human))
     every = arms(cfg, d)
-    rows = [
-        run_arm(cfg, arm, d, scale, scale["plan_main" if arm.name in main else "plan_other"])
-        for arm in every
-        if not chosen or arm.name in chosen
-    ]
+    episodes = {a.name: scale["plan_main" if a.name in main else "plan_other"] for a in every}
+    rows = [run_arm(cfg, a, d, scale, episodes[a.name]) for a in every if not chosen or a.name in chosen]
     if chosen:  # the others come from their kept results, when every one has been run
-        kept = [kept_result(cfg, a, scale["plan_main" if a.name in main else "plan_other"]) for a in every]
+        kept = [finished(saved_result(cfg.out / "models" / a.name), episodes[a.name]) for a in every]
         if any(r is None for r in kept):
             return rows
         rows = kept
@@ -438,9 +435,8 @@ def paired(cfg: CotrainConfig, rows: list[ArmResult]) -> list[PairedResult]:
     return out
 
 
-def kept_result(cfg: CotrainConfig, arm: Arm, episodes: int) -> ArmResult | None:
-    """An arm's finished result (all its planning episodes), or None."""
-    saved = saved_result(cfg.out / "models" / arm.name)
+def finished(saved: dict | None, episodes: int) -> ArmResult | None:
+    """A kept result that has all its planning episodes, or None."""
     return ArmResult(**saved) if saved is not None and saved["plan_episodes"] >= episodes else None
 
 
