@@ -73,8 +73,8 @@ def test_mpm_clay_takes_the_world_material_without_building_newton():
 def test_the_shifted_world_moves_the_same_push_differently():
     """The same targets from the same start, a push past the box's centre: the box ends elsewhere (the gap
     the co-training experiment needs exists in the physics; whether it matters to a model is measured in
-    docs/cotrain.md). A push through the centre would not show it: quasi-static pushing does not depend
-    on how large the friction and the mass are, only on where the contacts are."""
+    docs/cotrain.md). Off the centre, so that the mild world shows it too: a centred quasi-static push does
+    not depend on how large friction and mass are, and only the shifted world's sliding on changes it."""
     ends = []
     for world in ("default", "shifted"):
         scene = make_scene("franka_hand", "box", world=world)
@@ -109,7 +109,9 @@ def test_collect_records_the_world_and_keeps_one_world_per_dataset(tmp_path):
 
 
 def test_unknown_world_is_one_line():
-    with pytest.raises(XembodyError, match="unknown world 'moon'; choose one of: default, shifted"):
+    with pytest.raises(
+        XembodyError, match="unknown world 'moon'; choose one of: default, shifted, shifted_mild$"
+    ):
         make_scene("franka_hand", "box", world="moon")
     with pytest.raises(XembodyError, match="unknown world"):
         CollectConfig(hand="franka_hand", world="moon").resolved()

@@ -2,8 +2,9 @@
 a model acts in.
 
 `shifted` is a stand-in for reality, never reality itself: it differs from `default` the way a real table,
-box and dough differ from a simulator's defaults (a slicker table, a heavier box, stiffer and stickier
-clay), so that the co-training experiment (`xembody experiment cotrain`) has a sim-to-real gap to bridge.
+box and dough differ from a simulator's defaults (a polished table a pushed box slides on, a heavier box,
+stiffer and stickier clay), so that the co-training experiment (`xembody experiment cotrain`) has a
+sim-to-real gap to bridge.
 How much the gap matters is measured, not assumed (docs/cotrain.md: a model trained on default-world data
 against one trained on shifted-world data, both scored on shifted-world episodes).
 
@@ -57,24 +58,38 @@ class World:
         }
 
 
+# Both shifted worlds' clay: 2.5x stiffer to yield, stickier to hand and table, denser; the flex clay stiffer.
+SHIFTED_CLAY = dict(
+    clay_yield_stress=2.5e4,
+    clay_friction=0.9,
+    clay_table_friction=0.6,
+    clay_density=1900.0,
+    flex_young=4e4,
+    flex_damping=0.01,
+    flex_yield_strain=0.04,
+)
+
 WORLDS: dict[str, World] = {
     w.name: w
     for w in (
         World("default", "the simulation every robot dataset comes from"),
         World(
             "shifted",
-            "a stand-in for the real world (simulated, never real): a slicker table, a box twice as heavy, "
-            "clay 2.5x stiffer to yield and stickier",
+            "a stand-in for the real world (simulated, never real): a polished table and a smooth box "
+            "twice as heavy (friction 0.1: a pushed box slides on), clay 2.5x stiffer to yield and stickier",
+            table_friction=0.1,
+            rigid_mass_scale=2.0,
+            rigid_friction=0.1,
+            **SHIFTED_CLAY,
+        ),
+        World(
+            "shifted_mild",
+            "the first stand-in (docs/results/cotrain_box_mild): a slicker table, a box twice as heavy, clay "
+            "2.5x stiffer to yield and stickier; its box gap proved too small for a model to notice",
             table_friction=0.35,
             rigid_mass_scale=2.0,
             rigid_friction=0.35,
-            clay_yield_stress=2.5e4,
-            clay_friction=0.9,
-            clay_table_friction=0.6,
-            clay_density=1900.0,
-            flex_young=4e4,
-            flex_damping=0.01,
-            flex_yield_strain=0.04,
+            **SHIFTED_CLAY,
         ),
     )
 }
