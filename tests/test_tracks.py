@@ -253,7 +253,7 @@ def test_mixing_sim_and_human_windows_and_per_sample_losses(tmp_path):
 def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path):
     from xembody.data import EpisodeStore
     from xembody.data.importer import read_index
-    from xembody.experiments.cotrain import CONTROL, REFERENCE, CotrainConfig, cotrain
+    from xembody.experiments.cotrain import CONTROL, ORACLE_ARM, REFERENCE, CotrainConfig, cotrain
 
     cfg = CotrainConfig(out=tmp_path / "cotrain", robot_hands="franka_hand", ratios="1:1", batch_size=4)
     tiny = {
@@ -282,9 +282,12 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "cotrain_1to1_2",
         REFERENCE,
         CONTROL,
+        ORACLE_ARM,
     ]
-    for r in rows:
+    for r in rows[:-1]:
         assert np.isfinite([r.human_chamfer, r.human_emd, r.robot_chamfer]).all() and 0 <= r.plan_success <= 1
+    oracle = rows[-1]  # MuJoCo as the dynamics: no model, so no held-out errors; it plans
+    assert oracle.human_chamfer is None and oracle.robot_chamfer is None and 0 <= oracle.plan_success <= 1
     # The main arms (middle amount: 2 of [1, 2]) plan more episodes than the rest.
     assert {r.model: r.plan_episodes for r in rows} == {
         "sim_only": 2,
@@ -294,9 +297,12 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "cotrain_1to1_2": 2,
         REFERENCE: 2,
         CONTROL: 1,
+        ORACLE_ARM: 2,  # on the box, one of the main arms: the bound on the same starts
     }
-    # The control is untrained; every other arm trained its steps.
-    assert rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-1]} == {2}
+    # The control is untrained and the oracle no model; every other arm trained its steps.
+    assert rows[-2].trained_steps == rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-2]} == {
+        2
+    }
     paired = {p["model"]: p for p in json.loads((cfg.out / "paired.json").read_text())}
     assert set(paired) == set(names) and paired["sim_only"]["updates_minus_sim_only"] == 0
     assert paired[CONTROL]["episodes"] == 1 and paired["human_only_2"]["episodes"] == 2
@@ -307,19 +313,21 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         for p in data.iterdir()
         if p.name.startswith(("sim_", "shifted_", "test_", "human_sim_"))
     }
-    assert worlds == {
+    w = cfg.world
+    assert w != "default" and worlds == {
         "sim_franka_hand": "default",
-        "shifted_franka_hand": "shifted",
-        "test_shifted_leap": "shifted",
+        f"{w}_franka_hand": w,
+        f"test_{w}_leap": w,
         "test_default_leap": "default",
-        "human_sim_train": "shifted",
-        "human_sim_test": "shifted",
+        "human_sim_train": w,
+        "human_sim_test": w,
     }
     (one,), two = read_index(data / "human_train_1"), read_index(data / "human_train_2")
     assert len(two) == 2 and one["sha256"] in {e["sha256"] for e in two}  # recordings, not episodes
-    plans = json.loads((cfg.out / "models" / "sim_only" / "plan_leap_shifted" / "settings.json").read_text())
-    assert plans["world"] == "shifted" and plans["hand"] == "leap"
-    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 8 and (cfg.out / "cotrain.png").is_file()
+    plans = json.loads((cfg.out / "models" / "sim_only" / f"plan_leap_{w}" / "settings.json").read_text())
+    assert plans["world"] == w and plans["hand"] == "leap"
+    assert (cfg.out / "models" / ORACLE_ARM / f"plan_leap_{w}" / "settings.json").is_file()
+    assert (cfg.out / "cotrain.csv").read_text().count("\n") == 9 and (cfg.out / "cotrain.png").is_file()
     with pytest.raises(XembodyError, match="other settings \\(sizes\\)"):  # one --out, one experiment
         cotrain(cfg, {**tiny, "steps": 3})
     stamp = (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns

@@ -29,7 +29,8 @@ def test_every_world_sets_the_box_and_table_it_declares(world):
     assert m.geom("table").friction[0] == (w.table_friction or 1.0)
     mass = base.model.body(OBJECT_BODY).mass[0] * w.rigid_mass_scale
     assert m.body(OBJECT_BODY).mass[0] == pytest.approx(mass)
-    assert all(m.geom_friction[g][0] == (w.rigid_friction or 0.5) for g in object_geoms(scene))
+    friction = w.grip_friction or w.rigid_friction or 0.5
+    assert all(m.geom_friction[g][0] == friction for g in object_geoms(scene))
     # Materials only: the hand and the object's shape are the default world's.
     assert m.nq == base.model.nq and m.nu == base.model.nu
     np.testing.assert_array_equal(m.geom_size, base.model.geom_size)
@@ -70,7 +71,7 @@ def test_mpm_clay_takes_the_world_material_without_building_newton():
     assert MpmPlasticine().in_world(get_world("default")).cfg == MpmConfig()
 
 
-@pytest.mark.parametrize("shifted", ["shifted", "shifted_mild"])
+@pytest.mark.parametrize("shifted", sorted(set(WORLDS) - {"default"}))
 def test_the_shifted_world_moves_the_same_push_differently(shifted):
     """The same targets from the same start, a push past the box's centre: the box ends elsewhere (the gap
     the co-training experiment needs exists in the physics; whether it matters to a model is measured in
@@ -95,6 +96,31 @@ def test_the_shifted_world_moves_the_same_push_differently(shifted):
     assert np.linalg.norm(ends[1][:2] - ends[0][:2]) > 0.3 * moved
 
 
+def test_slick_fingertips_rule_the_hand_box_contacts_and_the_table_its_sliding():
+    """`grip_friction` sets the friction of contacts between hand and box only (geom priority: MuJoCo would
+    otherwise take the larger of the two geoms'); the box's sliding on the table keeps the table's."""
+    w = next(w for w in WORLDS.values() if w.grip_friction is not None)
+    scene = make_scene("franka_hand", "box", world=w.name)
+    scene.reset(None)
+    m, d = scene.model, scene.data
+    start = scene.object_points().mean(0)
+    ctrl = scene.ctrl()
+    ctrl[:3] = [start[0], start[1] - 0.09, 0.03]
+    scene.set_hand(ctrl)
+    table, box = m.geom("table").id, set(object_geoms(scene))
+    seen = {"hand": set(), "table": set()}
+    for _ in range(12):  # sweep into the box
+        ctrl[1] += 0.012
+        scene.step(ctrl)
+        for c in d.contact[: d.ncon]:
+            pair = {c.geom1, c.geom2}
+            if pair & box and table in pair:
+                seen["table"].add(round(float(c.friction[0]), 6))
+            elif pair & box:
+                seen["hand"].add(round(float(c.friction[0]), 6))
+    assert seen["hand"] == {w.grip_friction} and seen["table"] == {w.table_friction or 1.0}
+
+
 def test_collect_records_the_world_and_keeps_one_world_per_dataset(tmp_path):
     cfg = CollectConfig(
         hand="franka_hand", task="box", frames=4, episodes=1, world="shifted", out=tmp_path / "d"
@@ -111,7 +137,7 @@ def test_collect_records_the_world_and_keeps_one_world_per_dataset(tmp_path):
 
 def test_unknown_world_is_one_line():
     with pytest.raises(
-        XembodyError, match="unknown world 'moon'; choose one of: default, shifted, shifted_mild$"
+        XembodyError, match="unknown world 'moon'; choose one of: default, shifted, shifted_grip, shifted_mild$"
     ):
         make_scene("franka_hand", "box", world="moon")
     with pytest.raises(XembodyError, match="unknown world"):

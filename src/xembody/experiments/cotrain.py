@@ -2,7 +2,8 @@
 either alone when a robot acts in a world unlike the simulator?
 
 The paper's design (its real-clay results: 18/20 co-trained against 10/20 human-only), with a simulated
-stand-in for reality (`--world shifted`, `xembody.sim.worlds`; never called real):
+stand-in for reality (`--world`, one of the shifted worlds of `xembody.sim.worlds`, by default slick
+fingertips; never called real):
 
 * robot data, plentiful, from the default world (the simulator): `robot_hands`' exploration;
 * human data, scarce, from the shifted world, seen as a real human would be (simulated keypoint tracker
@@ -11,8 +12,9 @@ stand-in for reality (`--world shifted`, `xembody.sim.worlds`; never called real
 * arms: sim-only, human-only at each amount, co-trained at each sim:human batch ratio and amount; and a
   reference trained on shifted-world robot data (what a robot dataset from the real world would give,
   which the question assumes one lacks): it and sim-only on the same shifted-world episodes say how much
-  the gap matters; and an untrained model of the same architecture (the control: what the planner does
-  with no learned dynamics);
+  the gap matters; an untrained model of the same architecture (the control: what the planner does
+  with no learned dynamics, below); and MuJoCo of the test world itself as the dynamics (the oracle, the
+  upper bound: what the planner does with perfect dynamics);
 * test: held-out human recordings (Chamfer, EMD after the horizon) and closed-loop planning in the
   shifted world with `held_out_hand`, in no arm's data; the main arms (sim-only, human-only and
   co-trained 1:1 at the middle amount) get `plan_main` episodes, the rest `plan_other`.
@@ -74,6 +76,7 @@ SCALES = {  # per task: episodes per robot hand, human recordings, training step
 COLUMNS = ["model", "human", "mix", "human_chamfer", "robot_chamfer", "plan_success", "plan_episodes"]
 REFERENCE = "shifted_robot"  # trained on shifted-world robot data: not an arm, the size of the gap
 CONTROL = "untrained"  # the same architecture, never trained: what the planner alone achieves
+ORACLE_ARM = "oracle"  # MuJoCo of the test world as the dynamics: the upper bound (no model, no errors)
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,9 @@ class CotrainConfig:
     """Existing default-world robot datasets to use instead of collecting (e.g. runs/data/clay_*)."""
     held_out_hand: str = "leap"
     """Robot hand for the tests (in no training data)."""
-    world: str = "shifted"
-    """The world the human data come from and the tests run in."""
+    world: str = "shifted_grip"
+    """The world the human data come from and the tests run in (shifted_grip: slick fingertips, the box gap
+    a model notices; every shifted world has the same clay)."""
     ratios: str = "1:3,1:1,3:1"
     """Co-training mixes sim:human to sweep (batch shares)."""
     batch_size: int = 16
@@ -123,22 +127,23 @@ class Arm:
 @dataclass(frozen=True)
 class ArmResult:
     """What an arm scored: held-out human errors (m, 95% t half-widths over episodes: a recording's
-    tracked stretches), the held-out robot hand's errors in the test and default worlds, planning success
-    in the test world (Wilson interval) and final errors (shape, m; box yaw, degrees)."""
+    tracked stretches), the held-out robot hand's errors in the test and default worlds (None for the
+    oracle, which is no model), planning success in the test world (Wilson interval) and final errors
+    (shape, m; box yaw, degrees)."""
 
     model: str
     family: str
     human: int
     mix: str
     trained_steps: int
-    human_chamfer: float
-    human_chamfer_ci95: float
-    human_emd: float
-    human_emd_ci95: float
-    robot_chamfer: float
-    robot_chamfer_ci95: float
-    robot_default_chamfer: float
-    robot_default_chamfer_ci95: float
+    human_chamfer: float | None
+    human_chamfer_ci95: float | None
+    human_emd: float | None
+    human_emd_ci95: float | None
+    robot_chamfer: float | None
+    robot_chamfer_ci95: float | None
+    robot_default_chamfer: float | None
+    robot_default_chamfer_ci95: float | None
     plan_success: float
     plan_success_ci_low: float
     plan_success_ci_high: float
@@ -244,14 +249,21 @@ def arms(cfg: CotrainConfig, d: CotrainData) -> list[Arm]:
         for r in (r.strip() for r in cfg.ratios.split(",")):
             family = f"cotrain_{r.replace(':', 'to')}"
             out.append(Arm(f"{family}_{k}", family, k, (*d.sims, human), f"sim:human={r}"))
-    return [*out, Arm(REFERENCE, REFERENCE, 0, d.shifted), Arm(CONTROL, CONTROL, 0, d.sims, steps=0)]
+    return [
+        *out,
+        Arm(REFERENCE, REFERENCE, 0, d.shifted),
+        Arm(CONTROL, CONTROL, 0, d.sims, steps=0),
+        Arm(ORACLE_ARM, ORACLE_ARM, 0, (), steps=0),
+    ]
 
 
 def main_arms(cfg: CotrainConfig, amounts: list[int]) -> set[str]:
     """The arms planned with the most episodes: sim-only, human-only and co-trained 1:1 at the middle
-    human amount (and the reference, which says whether the gap matters at all)."""
+    human amount; the reference, which says whether the gap matters at all; and on the box the oracle,
+    which bounds them on the same starts (clay rollouts in MuJoCo's place cost minutes an update)."""
     k = sorted(amounts)[len(amounts) // 2]
-    return {"sim_only", f"human_only_{k}", f"cotrain_1to1_{k}", REFERENCE}
+    oracle = {ORACLE_ARM} if cfg.task == "box" else set()
+    return {"sim_only", f"human_only_{k}", f"cotrain_1to1_{k}", REFERENCE, *oracle}
 
 
 def evaluate_windows(run: Path, test: Path, name: str) -> tuple[float, float, float, float]:
@@ -264,10 +276,10 @@ def evaluate_windows(run: Path, test: Path, name: str) -> tuple[float, float, fl
 
 def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict):
     """Closed-loop planning in the test world with the held-out hand (resumes episode by episode)."""
-    from xembody.experiments.plan import PlanConfig, plan
+    from xembody.experiments.plan import ORACLE, PlanConfig, plan
 
     pc = PlanConfig(
-        model=str(run),
+        model=ORACLE if run.name == ORACLE_ARM else str(run),
         hand=cfg.held_out_hand,
         task=cfg.task,
         world=cfg.world,
@@ -298,7 +310,10 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
     saved = saved_result(run)
     if (kept := finished(saved, episodes)) is not None:
         return kept
-    if saved is None:
+    if arm.family == ORACLE_ARM:  # no model: nothing to train or to score on windows
+        scores = dict.fromkeys(f.name for f in fields(ArmResult) if f.name.startswith(("human_", "robot_")))
+        scores["trained_steps"] = 0
+    elif saved is None:
         tc = TrainConfig(
             data=arm.data,
             out=run,
@@ -456,7 +471,10 @@ def write_table(out: Path, rows: list[ArmResult]) -> None:
         rs = sorted((r for r in rows if r.family == family), key=lambda r: r.human)
         for a, key, scale in ((ax[0], "plan_success", 1.0), (ax[1], "human_chamfer", 1000.0)):
             if rs[0].human == 0:  # no human data: the same at every amount
-                a.axhline(getattr(rs[0], key) * scale, ls="--" if family == REFERENCE else ":", label=family)
+                if getattr(rs[0], key) is None:  # the oracle has no held-out errors
+                    continue
+                style = {REFERENCE: "--", ORACLE_ARM: "-."}.get(family, ":")
+                a.axhline(getattr(rs[0], key) * scale, ls=style, label=family)
                 continue
             ys = [getattr(r, key) * scale for r in rs]
             if key == "plan_success":

@@ -28,6 +28,11 @@ FLEX_PREFIX = "object/"
 ObjectKind = Literal["rigid", "deformable"]
 
 
+# Geom priority of an object whose world sets the hand-object friction: above any hand file's (Robotiq's pads
+# are 1), so the object's friction rules those contacts; the table ranks one higher still.
+GRIP_PRIORITY = 10
+
+
 class SceneObject(abc.ABC):
     """A manipulated object: built into a scene spec, observed as (No, 3) particles.
 
@@ -141,12 +146,14 @@ class RigidObject(SceneObject):
     ):
         self.name, self.parts, self.mass, self.position_noise = name, parts, mass, position_noise
         self.friction = friction
+        self.grip_friction: float | None = None  # set by a world (`World.grip_friction`)
         self._local: np.ndarray | None = None
 
     def _materials(self, world: World) -> RigidObject:
         out = copy.copy(self)
         out.mass = self.mass * world.rigid_mass_scale
         out.friction = self.friction if world.rigid_friction is None else world.rigid_friction
+        out.grip_friction = world.grip_friction
         return out
 
     def add_to(self, spec: mujoco.MjSpec) -> None:
@@ -159,7 +166,10 @@ class RigidObject(SceneObject):
                 size=list(part.size) + [0.0] * (3 - len(part.size)),
                 pos=part.pos,
                 mass=self.mass * vol / sum(volumes),
-                friction=[self.friction, 0.005, 0.0001],
+                friction=[self.friction if self.grip_friction is None else self.grip_friction, 0.005, 0.0001],
+                priority=0
+                if self.grip_friction is None
+                else GRIP_PRIORITY,  # rules its contacts with the hand
                 rgba=[0.85, 0.45, 0.15, 1.0],
             )
 

@@ -17,7 +17,7 @@ from xembody.embodiments.hand import MjcfHand
 from xembody.embodiments.mount import compile_spec
 from xembody.errors import XembodyError
 from xembody.observation import Observation
-from xembody.sim.objects import RigidObject, SceneObject
+from xembody.sim.objects import GRIP_PRIORITY, RigidObject, SceneObject
 from xembody.sim.worlds import WORLDS, World
 
 TABLE_GEOM = "table"
@@ -93,6 +93,8 @@ class Scene:
         )
         if world.table_friction is not None:
             spec.geom(TABLE_GEOM).friction[0] = world.table_friction
+        if world.grip_friction is not None:  # the table outranks the object, which outranks the hand
+            spec.geom(TABLE_GEOM).priority = GRIP_PRIORITY + 1
         spec.worldbody.add_light(pos=[0, 0, 1.5], dir=[0, 0, -1], diffuse=[0.8, 0.8, 0.8])
         spec.visual.global_.offwidth, spec.visual.global_.offheight = 640, 480
         obj.add_to(spec)

@@ -1,10 +1,13 @@
 """Named physics variants of the scene: the simulation the robot data come from, and stand-ins for the world
 a model acts in.
 
-`shifted` is a stand-in for reality, never reality itself: it differs from `default` the way a real table,
-box and dough differ from a simulator's defaults (a polished table a pushed box slides on, a heavier box,
-stiffer and stickier clay), so that the co-training experiment (`xembody experiment cotrain`) has a
-sim-to-real gap to bridge.
+The shifted worlds are stand-ins for reality, never reality itself: each differs from `default` the way a real
+hand, table, box and dough differ from a simulator's defaults, so that the co-training experiment (`xembody
+experiment cotrain`) has a sim-to-real gap to bridge. They share the clay (stiffer and stickier) and differ
+on the box: `shifted_grip` (the experiment's default) has slick fingertips, so a push slips along the
+finger and turns the box less; `shifted` a polished table a pushed box slides on; `shifted_mild` a slightly
+slicker table. A sliding box depends on its velocity, which a model of particle positions cannot see; slick
+fingertips change where a push sends the box from positions alone.
 How much the gap matters is measured, not assumed (docs/cotrain.md: a model trained on default-world data
 against one trained on shifted-world data, both scored on shifted-world episodes).
 
@@ -31,6 +34,9 @@ class World:
         rigid_mass_scale: rigid objects' masses times this.
         rigid_friction: rigid objects' sliding friction (default 0.5): against the table, where the table's
             is lower; the hands' own (1 in most hand files) rules their contacts with the object.
+        grip_friction: sliding friction between the hand and a rigid object (slick fingertips). Set, the
+            object's geoms outrank the hand's (MuJoCo geom priority) so it rules their contacts, and the
+            table outranks the object so `table_friction` (default 1) rules the object's sliding on it.
         clay_yield_stress, clay_friction, clay_table_friction, clay_density: the MPM clay's (`MpmConfig`).
         flex_young, flex_damping, flex_yield_strain: the MuJoCo flex clay's (`PlasticineConfig`; its
             contacts keep MuJoCo's friction).
@@ -41,6 +47,7 @@ class World:
     table_friction: float | None = None
     rigid_mass_scale: float = 1.0
     rigid_friction: float | None = None
+    grip_friction: float | None = None  # hand-object
     clay_yield_stress: float | None = None  # Pa
     clay_friction: float | None = None  # hand-clay
     clay_table_friction: float | None = None
@@ -80,6 +87,14 @@ WORLDS: dict[str, World] = {
             table_friction=0.1,
             rigid_mass_scale=2.0,
             rigid_friction=0.1,
+            **SHIFTED_CLAY,
+        ),
+        World(
+            "shifted_grip",
+            "a stand-in for the real world (simulated, never real): slick fingertips (hand-box friction 0.1: "
+            "a push slips along the finger), a box twice as heavy, clay 2.5x stiffer to yield and stickier",
+            grip_friction=0.1,
+            rigid_mass_scale=2.0,
             **SHIFTED_CLAY,
         ),
         World(
