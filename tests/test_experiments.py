@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from xembody.errors import XembodyError
-from xembody.stats import grouped_ci, mean_ci, proportion_ci
+from xembody.stats import grouped_ci, mcnemar_p, mean_ci, proportion_ci
 
 
 def test_mean_ci_is_the_t_interval_and_covers_the_mean_95_percent_of_the_time():
@@ -34,6 +34,13 @@ def test_wilson_interval_is_sound_at_the_edges_and_symmetric():
     assert low < 0.3 < high and (low, high) == pytest.approx(
         (1 - proportion_ci(7, 10)[1], 1 - proportion_ci(7, 10)[0])
     )
+
+
+def test_mcnemar_counts_only_the_episodes_that_tell_two_arms_apart():
+    assert mcnemar_p(0, 6) == pytest.approx(2 / 2**6) and mcnemar_p(6, 0) == mcnemar_p(0, 6)
+    assert mcnemar_p(0, 0) == 1.0 and mcnemar_p(3, 3) == 1.0
+    assert mcnemar_p(1, 8) == pytest.approx(2 * (1 + 9) / 2**9)  # P(X <= 1), X ~ Bin(9, 1/2), both tails
+    assert mcnemar_p(0, 5) > 0.05 > mcnemar_p(0, 6)  # at least 6 one-way discordant starts for p < 0.05
 
 
 def test_grouped_ci_treats_each_group_as_one_sample():

@@ -305,6 +305,8 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
     }
     paired = {p["model"]: p for p in json.loads((cfg.out / "paired.json").read_text())}
     assert set(paired) == set(names) and paired["sim_only"]["updates_minus_sim_only"] == 0
+    base = paired["sim_only"]
+    assert base["successes_gained"] == base["successes_lost"] == 0 and base["success_p"] == 1.0
     assert paired[CONTROL]["episodes"] == 1 and paired["human_only_2"]["episodes"] == 2
     data = cfg.out / "data"
     # Robot data from the default world, human data and the tests from the shifted one; amounts nested.

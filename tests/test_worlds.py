@@ -137,7 +137,8 @@ def test_collect_records_the_world_and_keeps_one_world_per_dataset(tmp_path):
 
 def test_unknown_world_is_one_line():
     with pytest.raises(
-        XembodyError, match="unknown world 'moon'; choose one of: default, shifted, shifted_grip, shifted_mild$"
+        XembodyError,
+        match="unknown world 'moon'; choose one of: default, shifted, shifted_grip, shifted_mild$",
     ):
         make_scene("franka_hand", "box", world="moon")
     with pytest.raises(XembodyError, match="unknown world"):

@@ -1,5 +1,6 @@
 """Confidence intervals for evaluations and experiment tables: t intervals for means (over independent
-units: episodes, training subsets), Wilson intervals for success rates."""
+units: episodes, training subsets), Wilson intervals for success rates, and McNemar's exact test for two
+arms' successes on the same episodes."""
 
 from __future__ import annotations
 
@@ -36,3 +37,13 @@ def grouped_ci(values: Sequence[float], groups: Sequence[int], level: float = 0.
     """`mean_ci` over the means of each group (windows of one episode are not independent samples)."""
     values, groups = np.asarray(values, float), np.asarray(groups)
     return mean_ci([float(values[groups == g].mean()) for g in np.unique(groups)], level)
+
+
+def mcnemar_p(gained: int, lost: int) -> float:
+    """Two-sided exact McNemar p-value of two arms planned on the same starts: `gained` episodes only the
+    first succeeds on, `lost` only the second; episodes both (or neither) succeed on say nothing about
+    which is better. 1.0 when no episode tells them apart."""
+    from scipy import stats
+
+    n = gained + lost
+    return 1.0 if n == 0 else float(stats.binomtest(min(gained, lost), n, 0.5).pvalue)

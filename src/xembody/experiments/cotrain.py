@@ -406,11 +406,15 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
 @dataclass(frozen=True)
 class PairedResult:
     """An arm's planning episodes beside sim-only's on the same starts (episode i of every arm has the same
-    start and planner seed): updates used (a failed episode counts all it was allowed) and the final
-    errors, each with its 95% t half-width; differences are the arm's minus sim-only's, episode by episode."""
+    start and planner seed): the starts only one of the two succeeds on (McNemar's test), updates used (a
+    failed episode counts all it was allowed) and the final errors, each with its 95% t half-width;
+    differences are the arm's minus sim-only's, episode by episode."""
 
     model: str
     episodes: int
+    successes_gained: int  # starts the arm succeeds on and sim-only fails
+    successes_lost: int  # the other way round
+    success_p: float  # McNemar's exact test on those starts (two-sided)
     updates: float
     updates_ci95: float
     updates_minus_sim_only: float
@@ -423,7 +427,7 @@ class PairedResult:
 
 def paired(cfg: CotrainConfig, rows: list[ArmResult]) -> list[PairedResult]:
     """Every arm against sim-only on the planning episodes both have."""
-    from xembody.stats import mean_ci
+    from xembody.stats import mcnemar_p, mean_ci
 
     def episodes(name: str) -> dict[int, dict]:
         files = sorted((plan_dir(cfg, cfg.out / "models" / name) / "episodes").glob("*.json"))
@@ -437,6 +441,8 @@ def paired(cfg: CotrainConfig, rows: list[ArmResult]) -> list[PairedResult]:
         if not common:
             continue
         pairs = [(mine[i], base[i]) for i in common]
+        gained = sum(a["success"] and not b["success"] for a, b in pairs)
+        lost = sum(b["success"] and not a["success"] for a, b in pairs)
         updates = mean_ci([a["updates"] for a, _ in pairs])
         du = mean_ci([a["updates"] - b["updates"] for a, b in pairs])
         de = mean_ci([a["final"]["shape_error"] - b["final"]["shape_error"] for a, b in pairs])
@@ -446,7 +452,9 @@ def paired(cfg: CotrainConfig, rows: list[ArmResult]) -> list[PairedResult]:
             if rigid
             else (None, None)
         )
-        out.append(PairedResult(r.model, len(common), *updates, *du, *de, *dy))
+        out.append(
+            PairedResult(r.model, len(common), gained, lost, mcnemar_p(gained, lost), *updates, *du, *de, *dy)
+        )
     return out
 
 
