@@ -336,6 +336,13 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
     again = cotrain(cfg, tiny)  # resumes: nothing is trained or evaluated again (NaN: one test episode)
     assert json.dumps([asdict(r) for r in again]) == json.dumps([asdict(r) for r in rows])
     assert (cfg.out / "models" / "sim_only" / "result.json").stat().st_mtime_ns == stamp
+    # More episodes for a main arm: only planning goes on, the same starts first, the scores kept.
+    with pytest.raises(XembodyError, match="--plan-main 1: at least the scale's 2"):
+        cotrain(replace(cfg, plan_main=1, arms="sim_only"), tiny)
+    (more,) = cotrain(replace(cfg, plan_main=3, arms="sim_only"), tiny)
+    assert more.plan_episodes == 3 and more.human_chamfer == alone.human_chamfer
+    episodes = sorted((cfg.out / "models" / "sim_only" / f"plan_leap_{w}" / "episodes").glob("*.json"))
+    assert [json.loads(f.read_text())["episode"] for f in episodes] == [0, 1, 2]
 
 
 def test_cotrain_refuses_bad_settings_before_collecting(tmp_path):

@@ -106,6 +106,9 @@ class CotrainConfig:
     threads: int = 0
     """Torch CPU threads for training and planning (0: all cores; 1 for each of two processes sharing
     the arms, or they slow each other several-fold)."""
+    plan_main: int = 0
+    """Planning episodes of each main arm (0: the scale's, 20); raised, kept arms only plan the new
+    episodes (the same starts as before, then more), so that close arms can be told apart."""
     arms: str = ""
     """Run only these arms (comma-separated names, e.g. sim_only,cotrain_1to1_15), so that processes can
     share the work; empty: every arm. The table is written once every arm has a kept result."""
@@ -379,7 +382,11 @@ def cotrain(cfg: CotrainConfig, scale: dict | None = None) -> list[ArmResult]:
     scale = scale_of(cfg.scale, {k: v[cfg.task] for k, v in SCALES.items()}, scale)
     # One --out, one experiment: another task, scale or hand would silently reuse data and results.
     settings = {f.name: getattr(cfg, f.name) for f in fields(cfg)} | {"sizes": scale}
-    check_same_settings(cfg.out, settings, ignore=("out", "arms", "threads"), what="run")
+    check_same_settings(cfg.out, settings, ignore=("out", "arms", "threads", "plan_main"), what="run")
+    if cfg.plan_main:
+        if cfg.plan_main < scale["plan_main"]:
+            raise XembodyError(f"--plan-main {cfg.plan_main}: at least the scale's {scale['plan_main']}")
+        scale = {**scale, "plan_main": cfg.plan_main}
     chosen = [a.strip() for a in cfg.arms.split(",") if a.strip()]
     nowhere = CotrainData((), (), dict.fromkeys(scale["human_amounts"], Path()), Path(), Path(), Path())
     names = [a.name for a in arms(cfg, nowhere)]  # names only, checked before any collection
