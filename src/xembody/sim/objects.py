@@ -160,16 +160,17 @@ class RigidObject(SceneObject):
         body = spec.worldbody.add_body(name=OBJECT_BODY)
         body.add_freejoint(name="object_free")
         volumes = [self._volume(p) for p in self.parts]
+        # A world's grip friction: the object outranks the hand, so its friction rules their contacts.
+        grip = self.grip_friction is not None
+        friction, priority = (self.grip_friction, GRIP_PRIORITY) if grip else (self.friction, 0)
         for part, vol in zip(self.parts, volumes, strict=True):
             body.add_geom(
                 type=mujoco.mjtGeom.mjGEOM_BOX if part.type == "box" else mujoco.mjtGeom.mjGEOM_CYLINDER,
                 size=list(part.size) + [0.0] * (3 - len(part.size)),
                 pos=part.pos,
                 mass=self.mass * vol / sum(volumes),
-                friction=[self.friction if self.grip_friction is None else self.grip_friction, 0.005, 0.0001],
-                priority=0
-                if self.grip_friction is None
-                else GRIP_PRIORITY,  # rules its contacts with the hand
+                friction=[friction, 0.005, 0.0001],
+                priority=priority,
                 rgba=[0.85, 0.45, 0.15, 1.0],
             )
 
