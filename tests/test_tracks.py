@@ -300,9 +300,8 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         ORACLE_ARM: 2,  # on the box, one of the main arms: the bound on the same starts
     }
     # The control is untrained and the oracle no model; every other arm trained its steps.
-    assert rows[-2].trained_steps == rows[-1].trained_steps == 0 and {r.trained_steps for r in rows[:-2]} == {
-        2
-    }
+    assert rows[-2].trained_steps == rows[-1].trained_steps == 0
+    assert {r.trained_steps for r in rows[:-2]} == {2}
     paired = {p["model"]: p for p in json.loads((cfg.out / "paired.json").read_text())}
     assert set(paired) == set(names) and paired["sim_only"]["updates_minus_sim_only"] == 0
     base = paired["sim_only"]

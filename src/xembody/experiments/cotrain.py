@@ -277,12 +277,13 @@ def evaluate_windows(run: Path, test: Path, name: str) -> tuple[float, float, fl
     return r.chamfer_last, r.chamfer_last_ci95, r.emd_last, r.emd_last_ci95
 
 
-def evaluate_planning(cfg: CotrainConfig, run: Path, episodes: int, scale: dict):
-    """Closed-loop planning in the test world with the held-out hand (resumes episode by episode)."""
-    from xembody.experiments.plan import ORACLE, PlanConfig, plan
+def evaluate_planning(cfg: CotrainConfig, run: Path, model: str, episodes: int, scale: dict):
+    """Closed-loop planning in the test world with the held-out hand and `model` (a run directory, or the
+    oracle), into `run` (resumes episode by episode)."""
+    from xembody.experiments.plan import PlanConfig, plan
 
     pc = PlanConfig(
-        model=ORACLE if run.name == ORACLE_ARM else str(run),
+        model=model,
         hand=cfg.held_out_hand,
         task=cfg.task,
         world=cfg.world,
@@ -305,6 +306,7 @@ def plan_dir(cfg: CotrainConfig, run: Path) -> Path:
 def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes: int) -> ArmResult:
     """Train (or resume) one arm and score it; the result is kept in its run directory. Asked for more
     planning episodes than a kept result has, only planning goes on (same model, same evaluations)."""
+    from xembody.experiments.plan import ORACLE
     from xembody.io import atomic_write_json
     from xembody.train.config import TrainConfig
     from xembody.train.loop import train
@@ -313,7 +315,8 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
     saved = saved_result(run)
     if (kept := finished(saved, episodes)) is not None:
         return kept
-    if arm.family == ORACLE_ARM:  # no model: nothing to train or to score on windows
+    oracle = arm.family == ORACLE_ARM
+    if oracle:  # no model: nothing to train or to score on windows
         scores = dict.fromkeys(f.name for f in fields(ArmResult) if f.name.startswith(("human_", "robot_")))
         scores["trained_steps"] = 0
     elif saved is None:
@@ -343,7 +346,7 @@ def run_arm(cfg: CotrainConfig, arm: Arm, d: CotrainData, scale: dict, episodes:
         )
     else:
         scores = {k: saved[k] for k in saved if k.startswith(("trained", "human_", "robot_"))}
-    s = evaluate_planning(cfg, run, episodes, scale)
+    s = evaluate_planning(cfg, run, ORACLE if oracle else str(run), episodes, scale)
     low, high = s.success_ci95
     result = ArmResult(
         model=arm.name,
