@@ -1,0 +1,178 @@
+"""Which goal shapes can a one-press-lookahead planner reach with exact dynamics? Candidate designs (each a
+script of 4 presses from the standard start, run by the planning hand itself), how far each ends from the
+start, and a greedy search in the simulator toward it: each step simulates `--candidates` goal-guided
+presses of the design's own kinds (`planning.proposals.guided_spots`: where the clay stands above the goal,
+as deep as the goal is there) from the scene's saved state, executes the one that ends nearest the goal
+(Chamfer + EMD), and stops at the threshold (0.0125) or when no candidate improves.
+
+    python benchmarks/goal_designs.py leap ridge_deep step --candidates 8 --steps 6
+
+Per step it prints the best, median and worst candidate's error: where the median candidate is as good as
+the best, the proposals alone reach the goal and an untrained model would too (the control must fail).
+A search that reaches the threshold says the design suits the planner; one that stalls says the design
+asks for more than one press of lookahead (docs/clay.md, "Goal designs"). About 20-40 s a simulated press
+on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
+
+from xembody.experiments.goal_shapes import SHAPES, GoalShape, Step, make_shape, poke, standard_start  # noqa: E402
+from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
+from xembody.planning.proposals import guided_spots  # noqa: E402
+from xembody.primitives import SPOT  # noqa: E402
+
+PALM, POKE = "palm_press", "fingers_pinch"
+SHALLOWEST, DEEPEST = 0.008, 0.036  # m: 80% of the lump's height (the planner's presses stop at 35 mm)
+CORNERS = ((0.02, 0.02), (-0.02, 0.02), (-0.02, -0.02), (0.02, -0.02))
+DESIGNS: dict[str, GoalShape] = {
+    s.name: s
+    for s in (
+        GoalShape("four", "four deep pokes at the corners", tuple(Step(POKE, c, 0.03) for c in CORNERS)),
+        GoalShape(
+            "line4",
+            "four deep pokes along x",
+            tuple(Step(POKE, (x, 0.0), 0.03) for x in (-0.027, -0.009, 0.009, 0.027)),
+        ),
+        GoalShape(
+            "wedge",
+            "a slope along x: palm presses deeper and deeper",
+            tuple(
+                Step(PALM, (x, 0.0), d)
+                for x, d in ((0.03, 0.01), (0.015, 0.018), (0.0, 0.024), (-0.015, 0.03))
+            ),
+        ),
+        GoalShape(
+            "ridge",
+            "a ridge along y: the palm on either side, twice",
+            tuple(Step(PALM, (x, 0.0), d) for d in (0.02, 0.028) for x in (-0.03, 0.03)),
+        ),
+        GoalShape(
+            "ridge_deep",
+            "a ridge along y, pressed deeper",
+            tuple(Step(PALM, (x, 0.0), d) for d in (0.03, 0.036) for x in (-0.03, 0.03)),
+        ),
+        GoalShape(
+            "step",
+            "one half pressed flat",
+            tuple(Step(PALM, s, 0.036) for s in ((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0))),
+        ),
+        GoalShape(
+            "step_y",
+            "the +y half pressed flat",
+            tuple(Step(PALM, s, 0.036) for s in ((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
+        ),
+        GoalShape(
+            "corner",
+            "the +x+y quarter pressed flat",
+            tuple(Step(PALM, s, 0.036) for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02))),
+        ),
+        GoalShape(
+            "cake",
+            "the whole lump pressed flat, step by step",
+            tuple(Step(PALM, (0.0, 0.0), d) for d in (0.015, 0.022, 0.029, 0.036)),
+        ),
+        GoalShape(
+            "tilt",
+            "a slope along y",
+            tuple(
+                Step(PALM, s, d)
+                for s, d in (
+                    ((0.0, 0.03), 0.015),
+                    ((0.0, 0.03), 0.025),
+                    ((0.0, -0.03), 0.012),
+                    ((0.0, 0.0), 0.018),
+                )
+            ),
+        ),
+    )
+}
+
+
+def greedy_search(
+    hand: str,
+    goal: np.ndarray,
+    kinds: list[str],
+    candidates: int,
+    steps: int,
+    seed: int = 0,
+    pick: str = "best",
+) -> list[tuple[float, float, float]]:
+    """From the standard start, `steps` greedy presses toward `goal` (No, 3) with exact dynamics: for each,
+    (error after it, median and worst candidate's error); the first entry is the start's error thrice.
+    `pick="random"` is the control: the first guided proposal runs unscored (no lookahead at all; median
+    and worst are then its own error)."""
+    rng = np.random.default_rng(seed)
+    scene, ctx = standard_start(hand)
+    points, target = scene.object_points(), Goal(goal)
+    now = shape_error(points, target)
+    out = [(now, now, now)]
+    reach = ctx.extent.radius * SPOT
+    for i in range(steps):
+        pairs = guided_spots(rng, points, goal, reach, candidates)
+        if not pairs or now < SHAPE_TOLERANCE:
+            break
+        if pick == "random":  # what the proposals alone do
+            spot, depth = pairs[0]
+            yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kinds[0] != PALM else 0.0
+            step = Step(kinds[0], tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
+            points = poke(scene, ctx, step, lift=i > 0)
+            now = shape_error(points, target)
+            out.append((now, now, now))
+            continue
+        saved, tried = scene.save(), []
+        for k, (spot, depth) in enumerate(pairs):
+            kind = kinds[k % len(kinds)]
+            yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kind != PALM else 0.0
+            step = Step(kind, tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
+            try:
+                tried.append((shape_error(poke(scene, ctx, step, lift=i > 0), target), step))
+            finally:  # every candidate starts from the same state
+                scene.restore(saved)
+        errors = [e for e, _ in tried]
+        best, step = min(tried, key=lambda t: t[0])
+        if best >= now:
+            break
+        points = poke(scene, ctx, step, lift=i > 0)
+        now = shape_error(points, target)
+        out.append((now, float(np.median(errors)), max(errors)))
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("hand")
+    p.add_argument("designs", nargs="+", choices=[*DESIGNS, *SHAPES], help="candidates, or shipped shapes")
+    p.add_argument("--candidates", type=int, default=8)
+    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--pick", choices=("best", "random"), default="best", help="random: the proposals alone")
+    p.add_argument("--seeds", type=int, default=1)
+    args = p.parse_args()
+    clouds = {}
+    for name in args.designs:
+        design = DESIGNS.get(name) or SHAPES[name]
+        start, goal = make_shape(design, args.hand)
+        clouds[name] = goal
+        print(f"{args.hand} {name}: {shape_error(goal, Goal(start)):.4f} from the start", flush=True)
+        kinds = sorted({s.kind for s in design.steps})
+        for seed in range(args.seeds):
+            runs = greedy_search(args.hand, goal, kinds, args.candidates, args.steps, seed, args.pick)
+            for i, (e, med, worst) in enumerate(runs):
+                print(
+                    f"  seed {seed}, {i} presses: {e:.4f} (median {med:.4f}, worst {worst:.4f})", flush=True
+                )
+    for a in clouds:
+        others = [f"{b} {shape_error(clouds[a], Goal(clouds[b])):.4f}" for b in clouds if b != a]
+        if others:
+            print(f"{a} to the others: {', '.join(others)}")
+
+
+if __name__ == "__main__":
+    main()
