@@ -96,6 +96,12 @@ DESIGNS: dict[str, GoalShape] = {
 }
 
 
+def proposal(kind: str, spot: np.ndarray, depth: float, rng: np.random.Generator) -> Step:
+    """A guided (spot, depth) as a scripted step of `kind`: palms flat, fingertip lines at a random yaw."""
+    yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kind != PALM else 0.0
+    return Step(kind, tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
+
+
 def greedy_search(
     hand: str,
     goal: np.ndarray,
@@ -120,18 +126,13 @@ def greedy_search(
         if not pairs or now < SHAPE_TOLERANCE:
             break
         if pick == "random":  # what the proposals alone do
-            spot, depth = pairs[0]
-            yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kinds[0] != PALM else 0.0
-            step = Step(kinds[0], tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
-            points = poke(scene, ctx, step, lift=i > 0)
+            points = poke(scene, ctx, proposal(kinds[0], *pairs[0], rng), lift=i > 0)
             now = shape_error(points, target)
             out.append((now, now, now))
             continue
         saved, tried = scene.save(), []
         for k, (spot, depth) in enumerate(pairs):
-            kind = kinds[k % len(kinds)]
-            yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kind != PALM else 0.0
-            step = Step(kind, tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
+            step = proposal(kinds[k % len(kinds)], spot, depth, rng)
             try:
                 tried.append((shape_error(poke(scene, ctx, step, lift=i > 0), target), step))
             finally:  # every candidate starts from the same state
@@ -166,7 +167,7 @@ def main() -> None:
             runs = greedy_search(args.hand, goal, kinds, args.candidates, args.steps, seed, args.pick)
             for i, (e, med, worst) in enumerate(runs):
                 print(
-                    f"  seed {seed}, {i} presses: {e:.4f} (median {med:.4f}, worst {worst:.4f})", flush=True
+                    f"  seed {seed}, {i} presses: {e:.5f} (median {med:.5f}, worst {worst:.5f})", flush=True
                 )
     for a in clouds:
         others = [f"{b} {shape_error(clouds[a], Goal(clouds[b])):.4f}" for b in clouds if b != a]
