@@ -70,6 +70,11 @@ DESIGNS: dict[str, GoalShape] = {
             tuple(Step(PALM, s, 0.036) for s in ((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
         ),
         GoalShape(
+            "step_nx",
+            "the -x half pressed flat",
+            tuple(Step(PALM, s, 0.036) for s in ((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0))),
+        ),
+        GoalShape(
             "corner",
             "the +x+y quarter pressed flat",
             tuple(Step(PALM, s, 0.036) for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02))),
