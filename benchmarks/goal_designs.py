@@ -127,8 +127,10 @@ def greedy_search(
     out = [(now, now, now)]
     reach = ctx.extent.radius * SPOT
     for i in range(steps):
+        if now < SHAPE_TOLERANCE:
+            break
         pairs = guided_spots(rng, points, goal, reach, candidates)
-        if not pairs or now < SHAPE_TOLERANCE:
+        if not pairs:
             break
         if pick == "random":  # what the proposals alone do
             points = poke(scene, ctx, proposal(kinds[0], *pairs[0], rng), lift=i > 0)
