@@ -24,7 +24,7 @@ import numpy as np
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, GoalShape, Step, make_shape, poke, standard_start  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, GoalShape, Step, make_shape, poke, standard_start  # noqa: E402
 from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
 from xembody.planning.proposals import guided_spots  # noqa: E402
 from xembody.primitives import SPOT  # noqa: E402
@@ -58,26 +58,6 @@ DESIGNS: dict[str, GoalShape] = {
             "ridge_deep",
             "a ridge along y, pressed deeper",
             tuple(Step(PALM, (x, 0.0), d) for d in (0.03, 0.036) for x in (-0.03, 0.03)),
-        ),
-        GoalShape(
-            "step",
-            "one half pressed flat",
-            tuple(Step(PALM, s, 0.036) for s in ((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0))),
-        ),
-        GoalShape(
-            "step_y",
-            "the +y half pressed flat",
-            tuple(Step(PALM, s, 0.036) for s in ((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
-        ),
-        GoalShape(
-            "step_nx",
-            "the -x half pressed flat",
-            tuple(Step(PALM, s, 0.036) for s in ((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0))),
-        ),
-        GoalShape(
-            "corner",
-            "the +x+y quarter pressed flat",
-            tuple(Step(PALM, s, 0.036) for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02))),
         ),
         GoalShape(
             "cake",
@@ -157,7 +137,7 @@ def greedy_search(
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("hand")
-    p.add_argument("designs", nargs="+", choices=[*DESIGNS, *SHAPES], help="candidates, or shipped shapes")
+    p.add_argument("designs", nargs="+", choices=[*DESIGNS, *RECIPES], help="candidates, or named recipes")
     p.add_argument("--candidates", type=int, default=8)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--pick", choices=("best", "random"), default="best", help="random: the proposals alone")
@@ -165,7 +145,7 @@ def main() -> None:
     args = p.parse_args()
     clouds = {}
     for name in args.designs:
-        design = DESIGNS.get(name) or SHAPES[name]
+        design = DESIGNS.get(name) or RECIPES[name]
         start, goal = make_shape(design, args.hand)
         clouds[name] = goal
         print(f"{args.hand} {name}: {shape_error(goal, Goal(start)):.4f} from the start", flush=True)

@@ -15,22 +15,22 @@ from pathlib import Path
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, make_shape  # noqa: E402
-from xembody.goals import named_goal, shape_error  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, make_shape  # noqa: E402
+from xembody.goals import Goal, shape_error  # noqa: E402
 
 
 def script_errors(hand: str, name: str) -> list[float]:
     """The error to `hand`'s version of shape `name` at the start and after each scripted poke."""
     after: list = []
-    start, _ = make_shape(SHAPES[name], hand, on_step=after.append)
-    goal = named_goal(name, len(start), hand=hand)
+    start, end = make_shape(RECIPES[name], hand, on_step=after.append)
+    goal = Goal(end)  # the shipped version of a named shape is this same run's end (deterministic)
     return [shape_error(points, goal) for points in (start, *after)]
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("hand")
-    p.add_argument("shapes", nargs="+", choices=list(SHAPES))
+    p.add_argument("shapes", nargs="+", choices=list(RECIPES))
     args = p.parse_args()
     for name in args.shapes:
         print(args.hand, name, " ".join(f"{e:.4f}" for e in script_errors(args.hand, name)), flush=True)

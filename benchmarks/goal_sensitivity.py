@@ -20,7 +20,7 @@ import numpy as np
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, GoalShape, Step, run_script  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, GoalShape, Step, run_script  # noqa: E402
 from xembody.geometry import cloud_chamfer  # noqa: E402
 from xembody.goals import Goal, shape_error  # noqa: E402
 
@@ -52,11 +52,11 @@ def run(shape: GoalShape, hand: str, noise: float, seed: int = 1) -> tuple[np.nd
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("shape", choices=[*SHAPES, *CANDIDATES])
+    p.add_argument("shape", choices=[*RECIPES, *CANDIDATES])
     p.add_argument("--hand", default="allegro")
     p.add_argument("--noise", type=float, default=0.002, help="m: spot noise of the second run")
     args = p.parse_args()
-    shape = SHAPES.get(args.shape) or CANDIDATES[args.shape]
+    shape = RECIPES.get(args.shape) or CANDIDATES[args.shape]
     start, exact, exact_all = run(shape, args.hand, 0.0)
     _, noisy, noisy_all = run(shape, args.hand, args.noise)
     moved = np.linalg.norm(exact_all - noisy_all, axis=1) * 1000

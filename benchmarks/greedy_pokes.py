@@ -19,8 +19,8 @@ import numpy as np
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import Step, poke, standard_start  # noqa: E402
-from xembody.goals import named_goal, shape_error  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, Step, make_shape, poke, standard_start  # noqa: E402
+from xembody.goals import Goal, shape_error  # noqa: E402
 from xembody.planning.proposals import MIN_EXCESS, excess  # noqa: E402
 from xembody.primitives import SPOT, within_reach  # noqa: E402
 
@@ -52,7 +52,7 @@ def greedy_errors(hand: str, name: str, pokes: int, turn: str) -> list[float]:
     """The error to `hand`'s version of shape `name` at the standard start and after each greedy poke."""
     scene, ctx = standard_start(hand)
     points = scene.object_points()
-    goal = named_goal(name, len(points), hand=hand)
+    goal = Goal(make_shape(RECIPES[name], hand)[1])  # the hand's own version of the shape
     errors = [shape_error(points, goal)]
     for i in range(pokes):
         step = greedy_step(points, goal.points, ctx.extent.radius * SPOT, turn)
@@ -64,11 +64,9 @@ def greedy_errors(hand: str, name: str, pokes: int, turn: str) -> list[float]:
 
 
 def main() -> None:
-    from xembody.experiments.goal_shapes import SHAPES
-
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("hand")
-    p.add_argument("shapes", nargs="+", choices=list(SHAPES))
+    p.add_argument("shapes", nargs="+", choices=list(RECIPES))
     p.add_argument("--pokes", type=int, default=8)
     p.add_argument("--turn", choices=("along", "across"), default="along")
     args = p.parse_args()

@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
 from subgoal_tracking import clay_planning, parser  # noqa: E402
-from xembody.experiments.goal_shapes import SHAPES, poke, press_of  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, poke, press_of  # noqa: E402
 from xembody.experiments.plan import make_planner  # noqa: E402
 from xembody.goals import Goal, shape_error  # noqa: E402
 
@@ -28,7 +28,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=4, help="script steps to examine")
     args = p.parse_args()
     scene, ctx, cfg, dyn = clay_planning(args)
-    for k, step in enumerate(SHAPES[args.shape].steps[: args.steps]):
+    for k, step in enumerate(RECIPES[args.shape].steps[: args.steps]):
         here = scene.save()
         obs = scene.observe()
         sub = Goal(poke(scene, ctx, step, lift=k > 0))  # the script's next shape

@@ -21,7 +21,7 @@ import torch
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import SHAPES, make_shape, standard_start  # noqa: E402
+from xembody.experiments.goal_shapes import RECIPES, make_shape, standard_start  # noqa: E402
 from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner  # noqa: E402
 from xembody.goals import GOAL_SHAPES_OBJECT, Goal, shape_error  # noqa: E402
 
@@ -29,7 +29,7 @@ from xembody.goals import GOAL_SHAPES_OBJECT, Goal, shape_error  # noqa: E402
 def parser(doc: str) -> argparse.ArgumentParser:
     """The options both clay diagnostics take: a named shape, the hand, the model, the guided share."""
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
-    p.add_argument("shape", choices=list(SHAPES))
+    p.add_argument("shape", choices=list(RECIPES))
     p.add_argument("--hand", default="leap")
     p.add_argument("--model", default="plasticine-5hands")
     p.add_argument("--guided", type=float, default=0.5)
@@ -56,7 +56,7 @@ def clay_planning(args: argparse.Namespace):
 def main() -> None:
     args = parser(__doc__).parse_args()
     steps: list[np.ndarray] = []
-    _, final = make_shape(SHAPES[args.shape], args.hand, on_step=lambda pts: steps.append(pts.copy()))
+    _, final = make_shape(RECIPES[args.shape], args.hand, on_step=lambda pts: steps.append(pts.copy()))
     steps[-1] = final  # the last subgoal is the shape itself, settled
     goal = Goal(final)
     print("script:", " ".join(f"{shape_error(s, goal):.4f}" for s in steps), flush=True)

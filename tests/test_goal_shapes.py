@@ -46,14 +46,11 @@ def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_ea
         assert entry["from_start"] == pytest.approx(shape_error(cloud, Goal(start)), rel=1e-6)
 
 
-def test_the_index_says_why_each_hand_has_its_own_version():
-    """Another hand running the reference script does not end near the reference cloud (fingers of other
-    sizes and spacing), while the reference hand landing 2 mm off its spots ends much nearer: a named goal
-    is only reachable, to the threshold, as the planning hand itself makes it."""
+def test_a_plan_landing_its_presses_2_mm_off_still_reaches_each_shape():
+    """The reference hand running a script with every spot 2 mm off (the index's `sensitivity`) ends well
+    inside the threshold of the exact run: the goals ask for regions pressed flat, not millimetre placing."""
     for name, entry in index().items():
-        assert 0 < entry["sensitivity"] < SHAPE_TOLERANCE
-        for hand in VERSION_HANDS:
-            assert entry["versions"][hand]["to_reference"] > entry["sensitivity"], (name, hand)
+        assert 0 < entry["sensitivity"] < SHAPE_TOLERANCE / 2, name
 
 
 def test_named_goals_follow_the_lump_and_unknown_names_get_one_line():
@@ -78,17 +75,17 @@ def test_goals_command_lists_shapes_with_pictures(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["name"] for r in rows} == set(shape_names())
     assert all((tmp_path / f"{r['name']}.png").is_file() and r["from_start"] >= MIN_FROM_START for r in rows)
-    assert main(["goals", "--out", str(tmp_path)]) == 0  # the table names each hand's version
+    assert main(["goals", "--out", str(tmp_path)]) == 0  # the table names each shape and its reference hand
     table = capsys.readouterr().out
-    assert all(f"as {hand} makes it (--goal-hand {hand})" in table for hand in VERSION_HANDS)
+    assert all(name in table for name in shape_names()) and GOAL_SHAPES_HAND in table
     assert (
         main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "nope"]) == 2
     )
     err = capsys.readouterr().err.strip()
     assert "unknown goal shape 'nope'" in err and len(err.splitlines()) == 1
-    assert main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "box", "--goal", "valley"]) == 2
+    assert main(["plan", "--model", "mujoco", "--hand", "leap", "--task", "box", "--goal", "step"]) == 2
     assert "use it with --task plasticine" in capsys.readouterr().err
-    args = ["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "valley"]
+    args = ["plan", "--model", "mujoco", "--hand", "leap", "--task", "plasticine", "--goal", "step"]
     assert main([*args, "--goal-hand", "umi"]) == 2
     assert "goal shapes made by 'umi' do not ship" in capsys.readouterr().err
 

@@ -248,6 +248,21 @@ def test_zero_steps_saves_the_untrained_model_of_the_same_architecture(data, tmp
         torch.testing.assert_close(x, y, msg=k)
 
 
+def test_an_untrained_copy_of_a_shipped_model_has_its_architecture_and_fresh_weights(tmp_path):
+    """The control for a shipped model whose data are not at hand (`save_untrained`)."""
+    from xembody.train.checkpoint import save_untrained
+
+    trained, payload = load_model("plasticine-5hands")
+    copy, info = load_model(save_untrained("plasticine-5hands", tmp_path / "u", seed=3))
+    assert info["name"] == payload["name"] and info["config"] == payload["config"]
+    assert info["hands"] == payload["hands"] and info["step"] == 0
+    torch.manual_seed(3)
+    fresh = type(trained)(trained.cfg)
+    for (k, x), y in zip(copy.state_dict().items(), fresh.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y, msg=k)
+    assert any(not torch.equal(x, z) for x, z in zip(copy.parameters(), trained.parameters(), strict=True))
+
+
 def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     train(
         TrainConfig(data=(data,), out=tmp_path / "run", steps=2, batch_size=2, val_windows=4, threads=1),

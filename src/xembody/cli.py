@@ -142,7 +142,7 @@ def verb_goals(args: GoalsArgs) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        print(f"{r['name']:>8}  {r['description']}")
+        print(f"{r['name']:>8}  {r['description']} (made by {r['hand']})")
         print(
             f"{'':>10}Chamfer + EMD from the start {r['from_start']:.4f} m, "
             f"from the nearest other shape {r['nearest_other']:.4f} m; picture {r['picture']}"

@@ -27,7 +27,7 @@ MAX_GOAL_SHIFT = 0.15  # m from the start: further is out of a hand's reach with
 WORKSPACE = 0.3  # m: goal particles must stay within this of the table centre, above the table
 GOAL_SHAPES = Path(__file__).with_name("goal_shapes")  # named plasticine goals shipped with the package
 GOAL_SHAPES_OBJECT = "plasticine_mpm"  # the clay they were made in
-GOAL_SHAPES_HAND = "allegro"  # the reference hand that made NAME.npy (other hands' versions: HAND/NAME.npy)
+GOAL_SHAPES_HAND = "leap"  # the reference hand that made NAME.npy (other hands' versions: HAND/NAME.npy)
 
 
 @dataclass(frozen=True)

@@ -294,8 +294,8 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, model: str, episodes: int, 
         seed=cfg.seed + 2,  # starts unlike the training episodes' (seed) and the tests' (seed + 1)
         threads=cfg.threads,
     )
-    if cfg.task == "plasticine":  # the named shapes as the held-out hand makes them, goal-guided presses
-        pc = replace(pc, goal="all", goal_hand=cfg.held_out_hand, guided=0.5)
+    if cfg.task == "plasticine":  # the named shapes (one cloud each, for every hand), goal-guided presses
+        pc = replace(pc, goal="all", guided=0.5)
     return plan(pc)
 
 

@@ -21,6 +21,7 @@ from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng, run_episode
 from xembody.geometry import yaw_of
 from xembody.goals import (
+    GOAL_SHAPES_HAND,
     GOAL_SHAPES_OBJECT,
     Goal,
     GoalErrors,
@@ -57,6 +58,7 @@ from xembody.stats import proportion_ci
 from xembody.train.checkpoint import resolve_device
 
 ORACLE = "mujoco"  # --model value that plans with MuJoCo itself
+PRESS_GOAL_HAND = "allegro"  # whose exploration presses make the default plasticine goal
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,9 @@ class PlanConfig:
     episode i takes the i-th shape in turn. Named shapes are MPM clay: the object defaults to theirs."""
     goal_points: Path | None = None
     """Plasticine: a goal cloud (No, 3) as .npy; default: made by --goal-hand pressing the same block."""
-    goal_hand: str = "allegro"
-    """Plasticine: the hand whose press sequence makes a reachable goal shape; with --goal, whose version
-    of the named shape to reach (allegro's, or leap's or human's: the same script run by that hand)."""
+    goal_hand: str | None = None
+    """Plasticine: the hand whose press sequence makes a reachable goal shape (default allegro); with
+    --goal, whose version of the named shape to reach (default the reference hand's, the only one shipped)."""
     goal_frames: int = 30
     """Plasticine: frames of that press sequence."""
     episodes: int = 5
@@ -220,7 +222,8 @@ def make_goal(cfg: PlanConfig, scene: Scene, i: int) -> Goal:
         return box_goal(scene, cfg.goal_yaw, cfg.goal_shift)
     n = len(scene.object_points())
     if cfg.goal is not None:
-        return named_goal(goal_name(cfg, i), n, centre=scene.object_points().mean(0), hand=cfg.goal_hand)
+        hand = cfg.goal_hand or GOAL_SHAPES_HAND
+        return named_goal(goal_name(cfg, i), n, centre=scene.object_points().mean(0), hand=hand)
     if cfg.goal_points is not None:
         return load_goal_points(cfg.goal_points, n)
     return Goal(press_goal(cfg, i))
@@ -243,7 +246,7 @@ def object_name(cfg: PlanConfig) -> str | None:
 
 def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     """A reachable plasticine goal: where `goal_hand`'s exploration presses leave the same block."""
-    other = make_scene(cfg.goal_hand, cfg.task, cfg.object, seed=0, world=cfg.world)
+    other = make_scene(cfg.goal_hand or PRESS_GOAL_HAND, cfg.task, cfg.object, seed=0, world=cfg.world)
     ep = run_episode(other, hand_frame(other.hand), "press", cfg.goal_frames, episode_rng(cfg.seed, i))
     return ep.arrays["object_points"][-1].astype(np.float64)
 
@@ -266,7 +269,7 @@ def check(cfg: PlanConfig) -> None:
         )
     if cfg.goal is not None and cfg.task != "plasticine":
         raise XembodyError("--goal names a plasticine shape: use it with --task plasticine")
-    if cfg.goal is not None:
+    if cfg.goal is not None and cfg.goal_hand is not None:
         check_shape_version(cfg.goal_hand)
     check_observe(cfg.observe)
     if cfg.observe == "camera" and cfg.model == ORACLE:
@@ -289,7 +292,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     check_same_settings(
         cfg.out,
         cfg,
-        ignore=("episodes", "out", "device", "threads"),
+        ignore=("episodes", "out", "device", "threads", "video"),  # video: how episodes are kept, not run
         what="planned",
         added={"world": "default", "observe": "full"},
     )

@@ -58,6 +58,20 @@ def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[Wor
     return model.eval().to(device), payload
 
 
+def save_untrained(like: str | Path, out: Path, seed: int = 0) -> Path:
+    """The control for a trained model without its data: the same architecture and settings (and the same
+    recorded hands), freshly initialised from `seed` as `xembody train --steps 0` would; saved as
+    `out`/model.pt, returned. (Our models keep no data statistics, so nothing else differs.)"""
+    _, payload = load_model(like)
+    cls, cfg_cls = MODELS[payload["name"]]
+    torch.manual_seed(seed)
+    model = cls(cfg_cls(**payload["config"]))
+    path = Path(out) / MODEL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(model_payload(model, 0, payload["hands"]), path)
+    return path
+
+
 def load_checkpoint(path: Path, device: str | torch.device = "cpu") -> dict:
     try:
         return torch.load(path, map_location=device, weights_only=False)
