@@ -63,33 +63,35 @@ class GoalShape:
     steps: tuple[Step, ...]
 
 
+def by_name(*shapes: GoalShape) -> dict[str, GoalShape]:
+    return {s.name: s for s in shapes}
+
+
+def palm_flat(name: str, description: str, *spots: tuple[float, float]) -> GoalShape:
+    """A region pressed flat: the palm `FLAT` below the top at each spot (m from the clay's centre)."""
+    return GoalShape(name, description, tuple(Step(PALM, s, FLAT) for s in spots))
+
+
 FLAT = 0.035  # m: the palm this far below the top (of a 4.5 cm lump; the deepest press the planner samples)
 PALM = "palm_press"
-SHAPES: dict[str, GoalShape] = {
-    s.name: s
-    for s in (
-        GoalShape(
-            "step",
-            "the +x half pressed flat: the palm 35 mm deep at four spots",
-            tuple(Step(PALM, s, FLAT) for s in ((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0))),
-        ),
-        GoalShape(
-            "step_y",
-            "the +y half pressed flat",
-            tuple(Step(PALM, s, FLAT) for s in ((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
-        ),
-        GoalShape(
-            "step_nx",
-            "the -x half pressed flat",
-            tuple(Step(PALM, s, FLAT) for s in ((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0))),
-        ),
-        GoalShape(
-            "corner",
-            "the +x+y quarter pressed flat",
-            tuple(Step(PALM, s, FLAT) for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02))),
-        ),
-    )
-}
+SHAPES = by_name(
+    palm_flat(
+        "step",
+        "the +x half pressed flat: the palm 35 mm deep at four spots",
+        *((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0)),
+    ),
+    palm_flat("step_y", "the +y half pressed flat", *((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
+    palm_flat(
+        "step_nx",
+        "the -x half pressed flat",
+        *((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0)),
+    ),
+    palm_flat(
+        "corner",
+        "the +x+y quarter pressed flat",
+        *((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02)),
+    ),
+)
 
 # The first library (2026-11): deep fingertip pokes. Even exact dynamics stall near 0.02 toward them with a
 # one-press search (docs/clay.md, "Goal designs"), so they no longer ship; their recipes stay for the
@@ -98,34 +100,31 @@ DEEP = 0.035  # m: fingertips this far below the top
 # m: eight pokes ~1 cm apart, edge to edge (the planner's spots reach 0.7 of the lump's radius)
 LINE = tuple(np.linspace(-0.034, 0.034, 8))
 C = 0.022  # m: the dimples' corners
-FIRST_LIBRARY: dict[str, GoalShape] = {
-    s.name: s
-    for s in (
-        GoalShape(
-            "valley",
-            "a deep valley along x, poked in by the fingertips",
-            tuple(Step("fingers_pinch", (x, 0.0), DEEP) for x in LINE),
+FIRST_LIBRARY = by_name(
+    GoalShape(
+        "valley",
+        "a deep valley along x, poked in by the fingertips",
+        tuple(Step("fingers_pinch", (x, 0.0), DEEP) for x in LINE),
+    ),
+    GoalShape(
+        "trench",
+        "a deep trench along y, poked in by the fingertips",
+        tuple(Step("fingers_pinch", (0.0, y), DEEP, yaw=np.pi / 2) for y in LINE),
+    ),
+    GoalShape(
+        "diagonal",
+        "a deep groove along the diagonal",
+        tuple(Step("fingers_pinch", (k / np.sqrt(2), k / np.sqrt(2)), DEEP, yaw=np.pi / 4) for k in LINE),
+    ),
+    GoalShape(
+        "dimples",
+        "six deep dimples, four at the corners and two between them",
+        tuple(
+            Step("fingers_pinch", (x, y), DEEP)
+            for x, y in ((C, C), (-C, C), (-C, -C), (C, -C), (0.0, C), (0.0, -C))
         ),
-        GoalShape(
-            "trench",
-            "a deep trench along y, poked in by the fingertips",
-            tuple(Step("fingers_pinch", (0.0, y), DEEP, yaw=np.pi / 2) for y in LINE),
-        ),
-        GoalShape(
-            "diagonal",
-            "a deep groove along the diagonal",
-            tuple(Step("fingers_pinch", (k / np.sqrt(2), k / np.sqrt(2)), DEEP, yaw=np.pi / 4) for k in LINE),
-        ),
-        GoalShape(
-            "dimples",
-            "six deep dimples, four at the corners and two between them",
-            tuple(
-                Step("fingers_pinch", (x, y), DEEP)
-                for x, y in ((C, C), (-C, C), (-C, -C), (C, -C), (0.0, C), (0.0, -C))
-            ),
-        ),
-    )
-}
+    ),
+)
 RECIPES: dict[str, GoalShape] = {**SHAPES, **FIRST_LIBRARY}  # every script a benchmark can run by name
 
 
