@@ -265,6 +265,7 @@ def test_cotrain_experiment_runs_end_to_end_at_a_tiny_scale_and_resumes(tmp_path
         "plan_main": 2,
         "plan_other": 1,
         "plan_updates": 1,
+        "plan_candidates": 8,
     }
     # Processes can share the arms: one arm alone writes its result, not the table.
     with pytest.raises(XembodyError, match="--arms nope: no such arm"):

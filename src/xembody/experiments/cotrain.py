@@ -290,6 +290,7 @@ def evaluate_planning(cfg: CotrainConfig, run: Path, model: str, episodes: int, 
         episodes=episodes,
         video="none",
         max_updates=scale["plan_updates"],
+        candidates=scale.get("plan_candidates"),  # tiny test scales only; default: the planner's own
         out=plan_dir(cfg, run),
         seed=cfg.seed + 2,  # starts unlike the training episodes' (seed) and the tests' (seed + 1)
         threads=cfg.threads,
