@@ -23,7 +23,7 @@ def script_errors(hand: str, name: str) -> list[float]:
     """The error to `hand`'s version of shape `name` at the start and after each scripted poke."""
     after: list = []
     start, end = make_shape(RECIPES[name], hand, on_step=after.append)
-    goal = Goal(end)  # the shipped version of a named shape is this same run's end (deterministic)
+    goal = Goal(end)  # the hand's own run of the script (deterministic): for LEAP, the shipped cloud
     return [shape_error(points, goal) for points in (start, *after)]
 
 

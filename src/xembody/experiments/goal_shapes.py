@@ -63,33 +63,35 @@ class GoalShape:
     steps: tuple[Step, ...]
 
 
+FLAT = 0.035  # m: the palm this far below the top (of a 4.5 cm lump; the deepest press the planner samples)
+PALM = "palm_press"
+
+
 def by_name(*shapes: GoalShape) -> dict[str, GoalShape]:
     return {s.name: s for s in shapes}
 
 
-def palm_flat(name: str, description: str, *spots: tuple[float, float]) -> GoalShape:
+def palm_flat(name: str, description: str, spots: tuple[tuple[float, float], ...]) -> GoalShape:
     """A region pressed flat: the palm `FLAT` below the top at each spot (m from the clay's centre)."""
     return GoalShape(name, description, tuple(Step(PALM, s, FLAT) for s in spots))
 
 
-FLAT = 0.035  # m: the palm this far below the top (of a 4.5 cm lump; the deepest press the planner samples)
-PALM = "palm_press"
 SHAPES = by_name(
     palm_flat(
         "step",
         "the +x half pressed flat: the palm 35 mm deep at four spots",
-        *((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0)),
+        ((0.02, 0.0), (0.02, 0.02), (0.02, -0.02), (0.02, 0.0)),
     ),
-    palm_flat("step_y", "the +y half pressed flat", *((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
+    palm_flat("step_y", "the +y half pressed flat", ((0.0, 0.02), (0.02, 0.02), (-0.02, 0.02), (0.0, 0.02))),
     palm_flat(
         "step_nx",
         "the -x half pressed flat",
-        *((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0)),
+        ((-0.02, 0.0), (-0.02, 0.02), (-0.02, -0.02), (-0.02, 0.0)),
     ),
     palm_flat(
         "corner",
         "the +x+y quarter pressed flat",
-        *((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02)),
+        ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.02, 0.02)),
     ),
 )
 
