@@ -488,8 +488,8 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
     goal = obs.object_points.copy()
     goal[goal[:, 1] > centre[1], 2] -= 0.012
 
-    def draws(guided: float):
-        cfg = PrimitiveConfig(kind="press", candidates=16, seed=3, guided=guided)
+    def draws(guided: float, kind: str = "palm"):
+        cfg = PrimitiveConfig(kind="press", candidates=16, seed=3, guided=guided, guided_kind=kind)
         return PrimitivePlanner(cfg, FollowWrist(), ctx, goal)._draws(obs)
 
     plain, half, full = draws(0.0), draws(0.5), draws(1.0)
@@ -499,11 +499,19 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
         np.array_equal(a.spot, b.spot) and a.depth == b.depth
         for a, b in zip(plain[8:], half[8:], strict=True)
     )
-    # Guided draws are pokes of the same kind and wrist:
-    assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, full, strict=True))
+    # Guided draws are pokes (no squeeze, no slides) about 12 mm deep: flat palm presses at the home yaw,
     assert all(q.closure == 0.0 and not q.slides.any() for q in full)
+    assert all(abs(q.depth - 0.012) < 0.004 for q in full)
+    assert all(q.kind == "palm_press" and q.yaw == 0.0 and not q.closing.any() for q in full)
+    assert {p.kind for p in plain} == {"palm_press", "fingers_pinch", "thumb_pinch"}
+    # or, with guided_kind "drawn", of the random draw's own kind and wrist at the same spots.
+    drawn = draws(1.0, "drawn")
+    assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, drawn, strict=True))
+    assert all(np.array_equal(a.spot, b.spot) for a, b in zip(full, drawn, strict=True))
     with pytest.raises(ValueError, match="between 0 and 1"):
         draws(1.5)
+    with pytest.raises(ValueError, match="unknown guided kind"):
+        draws(0.5, "fist")
 
 
 def test_a_press_planner_holds_where_no_press_is_predicted_to_help():

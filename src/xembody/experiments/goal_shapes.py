@@ -197,9 +197,9 @@ def poke(scene, ctx, step: Step, lift: bool = True) -> np.ndarray:
 
 def press_of(step: Step, n_ctrl: int) -> Press:
     """The `primitives.Press` a scripted step runs with a hand of `n_ctrl` actuators."""
-    from xembody.primitives import Press
+    from xembody.primitives import PALM_PITCH, Press
 
-    pitch = step.pitch if step.pitch is not None else (0.15 if step.kind == "palm_press" else 0.7)
+    pitch = step.pitch if step.pitch is not None else (PALM_PITCH if step.kind == "palm_press" else 0.7)
     closing = np.full(n_ctrl, step.kind != "palm_press")
     return Press(
         step.kind, step.yaw, pitch, closing, step.closure, np.array(step.spot), step.depth, np.zeros((2, 2))

@@ -35,6 +35,7 @@ from xembody.goals import (
 )
 from xembody.io import atomic_write_json
 from xembody.planning import (
+    GUIDED_KINDS,
     MPC,
     PLANNERS,
     Dynamics,
@@ -106,6 +107,9 @@ class PlanConfig:
     guided: float = 0.0
     """Plasticine: share of the random draws placed where the clay stands above the goal, as deep as the
     goal is there (xembody.planning.proposals); the rest are uniform over the lump."""
+    guided_kind: str = "palm"
+    """Plasticine: guided draws are flat palm presses at the wrist's home yaw (palm), or pokes of a random
+    draw's own kind and wrist (drawn: 1 in 3 a palm press, as before 2026-12-03)."""
     gate_points: int = 400
     """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
     observe: str = "full"
@@ -179,6 +183,7 @@ def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
         cfg.refine,
         cfg.hold,
         cfg.guided,
+        cfg.guided_kind,
         cfg.gate_points,
         cfg.device,
         cfg.seed * 100_003 + i,
@@ -261,6 +266,8 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError("--episodes, --max-updates and --candidates must be positive, --refine >= 0")
     if not 0.0 <= cfg.guided <= 1.0:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
+    if cfg.guided_kind not in GUIDED_KINDS:
+        raise XembodyError(f"--guided-kind must be one of {', '.join(GUIDED_KINDS)}, not {cfg.guided_kind!r}")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
     get_world(cfg.world)
     if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:

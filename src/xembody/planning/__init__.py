@@ -13,10 +13,11 @@ from xembody.planning.controller import Controller, Robot
 from xembody.planning.dynamics import Dynamics, LearnedDynamics
 from xembody.planning.mpc import MPC, PLANNERS, PlannerConfig
 from xembody.planning.mppi import MPPI, MPPIConfig, PlanResult
-from xembody.planning.primitive_planner import PrimitiveConfig, PrimitivePlanner, candidate
+from xembody.planning.primitive_planner import GUIDED_KINDS, PrimitiveConfig, PrimitivePlanner, candidate
 from xembody.planning.update import Update
 
 __all__ = [
+    "GUIDED_KINDS",
     "MPC",
     "MPPI",
     "PLANNERS",

@@ -40,6 +40,7 @@ class PlannerSettings:
     refine: int = 2  # presses: cross-entropy rounds after the random draws
     hold: bool = True  # presses: execute nothing where no press is predicted to help
     guided: float = 0.0  # presses: share of the draws placed where the clay stands above the goal
+    guided_kind: str = "palm"  # presses: guided draws are palm presses, or pokes of the drawn kind
     gate_points: int = 400  # dense hand particles for the contact gate; 0 turns it off
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
     seed: int = 0  # of the candidates' draws
@@ -57,6 +58,7 @@ def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
         seed=s.seed,
         refine=0 if rigid else s.refine,
         guided=0.0 if rigid else s.guided,
+        guided_kind=s.guided_kind,
         hold=s.hold and not rigid,
     )
 

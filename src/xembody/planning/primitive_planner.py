@@ -10,10 +10,12 @@ plan, and scores only their end states. The chosen primitive runs to its end, th
 again (closed loop at the level of primitives).
 
 With `guided` (presses), that share of the random draws take their spot and depth from where the clay
-stands above the goal (`proposals.guided_spots`). With `hold`, an update whose best press is not
-predicted to end nearer the goal than the clay is now executes nothing (an empty `Update`). With `refine`
-rounds (presses), fewer random draws go further: each round perturbs the best `elites` so far
-(`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy
+stands above the goal (`proposals.guided_spots`): flat palm presses at the wrist's home yaw
+(`guided_kind="palm"`: the primitive that lowers a region), or pokes of the random draw's own kind and
+wrist (`"drawn"`, as before 2026-12-03: only 1 in 3 a palm press). With `hold`, an update whose best
+press is not predicted to end nearer the goal than the clay is now executes nothing (an empty `Update`).
+With `refine` rounds (presses), fewer random draws go further: each round perturbs the best `elites` so
+far (`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy
 method over a primitive's parameters.
 """
 
@@ -39,6 +41,7 @@ from xembody.primitives import (
     PrimitivePlan,
     Push,
     PushRanges,
+    palm_press,
     perturb_press,
     poke_at,
     sample_press,
@@ -46,6 +49,7 @@ from xembody.primitives import (
 )
 
 KINDS = ("push", "press")
+GUIDED_KINDS = ("palm", "drawn")  # guided presses: flat palm presses, or pokes of the random draw's kind
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class PrimitiveConfig:
     refine_scale: float = 0.15  # first round's noise, a fraction of each parameter's range
     exact: int = 4  # chamfer_emd: the best few by the fast Sinkhorn are re-scored with exact EMD
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
+    guided_kind: str = "palm"  # one of GUIDED_KINDS
     hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
 
 
@@ -108,6 +113,8 @@ class PrimitivePlanner:
             raise ValueError("hold compares shape errors: use it with the chamfer_emd shape cost")
         if not 0.0 <= cfg.guided <= 1.0:
             raise ValueError(f"guided must be a share between 0 and 1, got {cfg.guided}")
+        if cfg.guided_kind not in GUIDED_KINDS:
+            raise ValueError(f"unknown guided kind {cfg.guided_kind!r}; choose {', '.join(GUIDED_KINDS)}")
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
@@ -125,7 +132,8 @@ class PrimitivePlanner:
             reach = self.ctx.extent.radius * SPOT
             pairs = guided_spots(self.rng, obs.object_points, self._goal.points, reach, n)
             for k, (spot, depth) in enumerate(pairs):
-                prims[k] = poke_at(prims[k], self.ctx, spot, depth)
+                base = palm_press(self.ctx) if cfg.guided_kind == "palm" else prims[k]
+                prims[k] = poke_at(base, self.ctx, spot, depth)
         return prims
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:

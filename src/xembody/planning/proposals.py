@@ -4,9 +4,9 @@ A random spot rarely lands within the few millimetres a goal's dents need (docs/
 moves 0.007 when each of its spots is 2 mm off). The difference between the clay's top surface and the
 goal's says where material must go down, and how far: guided proposals take their spot from the clay's
 particles in proportion to that excess, and their depth from the goal's surface there, and they are pokes
-(`primitives.poke_at`: no squeeze, no slides). The kind of press and the wrist stay random, and the
-dynamics still rank every candidate: these are proposals, not a policy (the untrained-model control shows
-how far proposals alone get).
+(`primitives.poke_at`: no squeeze, no slides), by default flat palm presses at the wrist's home yaw (the
+planner's `guided_kind`). The dynamics still rank every candidate: these are proposals, not a policy
+(the untrained-model control shows how far proposals alone get).
 """
 
 from __future__ import annotations

@@ -14,9 +14,11 @@ from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctr
 from xembody.primitives.motion import StepLimits, clamp_step, straight
 from xembody.primitives.plan import PrimitivePlan
 from xembody.primitives.press import (
+    PALM_PITCH,
     PRESS_KINDS,
     SPOT,
     Press,
+    palm_press,
     perturb_press,
     poke_at,
     sample_press,
@@ -27,6 +29,7 @@ from xembody.primitives.push import DEMO_PUSH, EXPLORE_PUSH, PLAN_PUSH, Push, Pu
 __all__ = [
     "DEMO_PUSH",
     "EXPLORE_PUSH",
+    "PALM_PITCH",
     "PLAN_PUSH",
     "PRESS_KINDS",
     "ObjectExtent",
@@ -39,6 +42,7 @@ __all__ = [
     "StepLimits",
     "clamp_step",
     "hover_ctrl",
+    "palm_press",
     "perturb_press",
     "poke_at",
     "sample_press",

@@ -22,6 +22,7 @@ PRESS_KINDS = ("palm_press", "fingers_pinch", "thumb_pinch")
 CLOSED = 0.8  # largest closure of the actuators that pinch
 # A slight pitch puts the palm and fingers, not a forearm or wrist, lowest.
 PITCH = {"palm_press": (0.05, 0.25), "fingers_pinch": (0.4, 1.1), "thumb_pinch": (0.4, 1.1)}  # rad
+PALM_PITCH = 0.15  # rad: a palm press's middle pitch (the goal scripts' and the guided proposals')
 DEPTH = (0.008, 0.035)  # m below the top, and at most DEPTH_FRACTION of the object's height
 DEPTH_FRACTION = 0.8  # leave clay under the hand
 SPOT = 0.7  # spots lie within this fraction of the object's radius (a square lump's sides are at 0.71)
@@ -139,6 +140,13 @@ def poke_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float)
     spot = within_reach(np.asarray(spot, dtype=float), ctx.extent.radius * SPOT)
     depth = float(np.clip(depth, DEPTH[0], _deepest(ctx)))
     return replace(press, spot=spot, depth=depth, closure=0.0, slides=np.zeros_like(press.slides))
+
+
+def palm_press(ctx: PrimitiveContext) -> Press:
+    """A flat palm press at the wrist's home yaw (0: where every episode starts, so no turn), its middle
+    pitch, at the object's centre, as shallow as presses go: the base `poke_at` moves to a spot and depth."""
+    closing = np.zeros(ctx.hand.n_ctrl, dtype=bool)
+    return Press("palm_press", 0.0, PALM_PITCH, closing, 0.0, np.zeros(2), DEPTH[0], np.zeros((2, 2)))
 
 
 def within_reach(spot: np.ndarray, reach: float) -> np.ndarray:
