@@ -1,6 +1,7 @@
 """Planning: MPPI on toy problems, goals and costs, MuJoCo as dynamics, closed-loop episodes, the CLI."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -332,6 +333,7 @@ def test_view_rejects_a_missing_episode_in_one_line(tmp_path, capsys):
         (["--model", "nowhere"], "no trained model"),
         (["--model", "mujoco", "--planner", "magic"], "unknown planner"),
         (["--model", "mujoco", "--goal-yaw", "400"], "unreachable"),
+        (["--model", "mujoco", "--press-kinds", "fist"], "--press-kinds must be some of"),
     ],
 )
 def test_plan_command_rejects_bad_input_in_one_line(tmp_path, capsys, extra, message):
@@ -512,6 +514,12 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
         draws(1.5)
     with pytest.raises(ValueError, match="unknown guided kind"):
         draws(0.5, "fist")
+    # `press_kinds` limits the random draws: palm presses alone, all over the lump.
+    palms = PrimitiveConfig(kind="press", candidates=16, seed=3, press_kinds=("palm_press",))
+    only = PrimitivePlanner(palms, FollowWrist(), ctx, goal)._draws(obs)
+    assert {p.kind for p in only} == {"palm_press"} and sum(p.spot[1] > 0 for p in only) < 14
+    with pytest.raises(ValueError, match="press kinds must be some of"):
+        PrimitivePlanner(replace(palms, press_kinds=("fist",)), FollowWrist(), ctx, goal)
 
 
 def test_a_press_planner_holds_where_no_press_is_predicted_to_help():

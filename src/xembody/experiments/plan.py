@@ -45,7 +45,7 @@ from xembody.planning import (
     primitive_config,
 )
 from xembody.planning.perception import PerceivingPlanner, Perception, check_observe
-from xembody.primitives import PrimitiveContext, hover_ctrl
+from xembody.primitives import PRESS_KINDS, PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
 from xembody.sim.camera import CameraView
 from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
@@ -110,6 +110,9 @@ class PlanConfig:
     guided_kind: str = "palm"
     """Plasticine: guided draws are flat palm presses at the wrist's home yaw (palm), or pokes of a random
     draw's own kind and wrist (drawn: 1 in 3 a palm press, as before 2026-12-03)."""
+    press_kinds: tuple[str, ...] = PRESS_KINDS
+    """Plasticine: the press kinds the random draws come from (e.g. palm_press alone: the named goals are
+    palm presses' work, and the model mispredicts the human hand's pinches, docs/planning.md)."""
     gate_points: int = 400
     """Learned dynamics: dense hand particles for the contact gate (no contact, no motion); 0 turns it off."""
     observe: str = "full"
@@ -184,6 +187,7 @@ def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
         cfg.hold,
         cfg.guided,
         cfg.guided_kind,
+        cfg.press_kinds,
         cfg.gate_points,
         cfg.device,
         cfg.seed * 100_003 + i,
@@ -268,6 +272,8 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
     if cfg.guided_kind not in GUIDED_KINDS:
         raise XembodyError(f"--guided-kind must be one of {', '.join(GUIDED_KINDS)}, not {cfg.guided_kind!r}")
+    if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
+        raise XembodyError(f"--press-kinds must be some of {', '.join(PRESS_KINDS)}, not {cfg.press_kinds}")
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
     get_world(cfg.world)
     if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:

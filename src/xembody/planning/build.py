@@ -12,6 +12,7 @@ from xembody.embodiments.hand import MjcfHand
 from xembody.errors import XembodyError
 from xembody.planning.dynamics import LearnedDynamics
 from xembody.planning.primitive_planner import PrimitiveConfig
+from xembody.primitives import PRESS_KINDS
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class PlannerSettings:
     hold: bool = True  # presses: execute nothing where no press is predicted to help
     guided: float = 0.0  # presses: share of the draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # presses: guided draws are palm presses, or pokes of the drawn kind
+    press_kinds: tuple[str, ...] = PRESS_KINDS  # presses: the kinds the random draws come from
     gate_points: int = 400  # dense hand particles for the contact gate; 0 turns it off
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
     seed: int = 0  # of the candidates' draws
@@ -59,6 +61,7 @@ def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
         refine=0 if rigid else s.refine,
         guided=0.0 if rigid else s.guided,
         guided_kind=s.guided_kind,
+        press_kinds=s.press_kinds,
         hold=s.hold and not rigid,
     )
 

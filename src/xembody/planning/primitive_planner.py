@@ -14,6 +14,8 @@ stands above the goal (`proposals.guided_spots`): flat palm presses at the wrist
 (`guided_kind="palm"`: the primitive that lowers a region), or pokes of the random draw's own kind and
 wrist (`"drawn"`, as before 2026-12-03: only 1 in 3 a palm press). With `hold`, an update whose best
 press is not predicted to end nearer the goal than the clay is now executes nothing (an empty `Update`).
+`press_kinds` limits the random draws to some of the press kinds (palm presses alone, for goals that
+palm presses made, and hands whose pinches the model mispredicts).
 With `refine` rounds (presses), fewer random draws go further: each round perturbs the best `elites` so
 far (`perturb_press`, noise halving each round) and scores `refine_candidates` more, the cross-entropy
 method over a primitive's parameters.
@@ -35,6 +37,7 @@ from xembody.planning.proposals import guided_spots
 from xembody.planning.update import Update
 from xembody.primitives import (
     PLAN_PUSH,
+    PRESS_KINDS,
     SPOT,
     Press,
     PrimitiveContext,
@@ -67,17 +70,23 @@ class PrimitiveConfig:
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # one of GUIDED_KINDS
     hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
+    press_kinds: tuple[str, ...] = PRESS_KINDS  # presses: the kinds the random draws come from
 
 
 def draw(
-    kind: str, rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, push: PushRanges = PLAN_PUSH
+    kind: str,
+    rng: np.random.Generator,
+    ctx: PrimitiveContext,
+    obs: Observation,
+    push: PushRanges = PLAN_PUSH,
+    press_kinds: tuple[str, ...] = PRESS_KINDS,
 ) -> Push | Press:
     """One random primitive of `kind` from the observation, turning the wrist a little from where it is."""
     yaw = float(obs.ctrl[5])
     if kind == "push":
         return sample_push(rng, ctx, obs, push, yaw)
     if kind == "press":
-        return sample_press(rng, ctx, obs, yaw)
+        return sample_press(rng, ctx, obs, yaw, press_kinds)
     raise ValueError(f"unknown primitive kind {kind!r}; choose {', '.join(KINDS)}")
 
 
@@ -115,6 +124,8 @@ class PrimitivePlanner:
             raise ValueError(f"guided must be a share between 0 and 1, got {cfg.guided}")
         if cfg.guided_kind not in GUIDED_KINDS:
             raise ValueError(f"unknown guided kind {cfg.guided_kind!r}; choose {', '.join(GUIDED_KINDS)}")
+        if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
+            raise ValueError(f"press kinds must be some of {', '.join(PRESS_KINDS)}, got {cfg.press_kinds}")
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
@@ -126,7 +137,9 @@ class PrimitivePlanner:
 
     def _draws(self, obs: Observation) -> list[Push | Press]:
         cfg = self.cfg
-        prims = [draw(cfg.kind, self.rng, self.ctx, obs, cfg.push) for _ in range(cfg.candidates)]
+        prims = [
+            draw(cfg.kind, self.rng, self.ctx, obs, cfg.push, cfg.press_kinds) for _ in range(cfg.candidates)
+        ]
         n = round(cfg.guided * cfg.candidates)
         if n:  # drawn after the random ones: the same seed gives the same unguided draws
             reach = self.ctx.extent.radius * SPOT

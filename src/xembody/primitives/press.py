@@ -84,13 +84,18 @@ class Press:
 
 
 def sample_press(
-    rng: np.random.Generator, ctx: PrimitiveContext, obs: Observation, yaw: float | None = None
+    rng: np.random.Generator,
+    ctx: PrimitiveContext,
+    obs: Observation,
+    yaw: float | None = None,
+    kinds: tuple[str, ...] = PRESS_KINDS,
 ) -> Press:
     """A random press at a random spot within 0.7 of the object's radius of its centre, 8-35 mm deep (at
     most 80% of its height), pinches closing their fingers by a random amount up to CLOSED.
-    `yaw`: the wrist yaw to turn a little from (None: a random one)."""
+    `yaw`: the wrist yaw to turn a little from (None: a random one); `kinds`: the kinds drawn from, each
+    equally likely (the default's draws are those of every release before `kinds` existed)."""
     n = ctx.hand.n_ctrl
-    kind = PRESS_KINDS[rng.integers(len(PRESS_KINDS))]
+    kind = kinds[rng.integers(len(kinds))]
     yaw = next_yaw(rng, yaw)
     pitch = rng.uniform(*PITCH[kind])
     if kind == "fingers_pinch":
