@@ -1,0 +1,81 @@
+"""How well a plan run's model foresaw each executed press: per update, the gain it predicted (Chamfer + EMD
+to the goal now, minus that of its predicted end state) beside the gain that came (minus that of the clay
+after the press), split by whether the hand's fingers moved while in the clay (a squeeze: a pinch's
+closing fingers) or not (the hand moved rigidly: a palm press or a poke).
+
+    python benchmarks/plan_updates.py runs/plan/palm_human runs/plan/palm_leap
+
+Reads each episode's tracks (`episode-NNN.npz`: hand, object and predicted particles per step) and its
+`episodes/NNN.json` (the steps of each update); updates that held (no steps) are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from xembody.geometry import kabsch
+from xembody.goals import Goal, shape_error
+from xembody.stats import mean_ci
+
+SQUEEZE = 0.005  # m: a hand particle leaving the hand's rigid motion by more than this in a step
+
+
+def nonrigid(hand: np.ndarray) -> np.ndarray:
+    """(T, N, 3) hand particles -> (T-1,) the largest distance (m) of a particle from the rigid motion that
+    best carries each step's particles to the next (Kabsch): how far the fingers moved on the palm."""
+    a, b = torch.as_tensor(hand[:-1]), torch.as_tensor(hand[1:])
+    rot, t = kabsch(a, b)
+    moved = torch.einsum("bij,bkj->bki", rot, a) + t[:, None]
+    return (moved - b).norm(dim=-1).amax(-1).numpy()
+
+
+def updates(run: Path) -> list[tuple[bool, float, float]]:
+    """Every executed update of a run: (squeezed in the clay, predicted gain, actual gain), gains in m."""
+    out = []
+    for f in sorted((run / "episodes").glob("*.json")):
+        ep = json.loads(f.read_text())
+        with np.load(run / f"episode-{ep['episode']:03d}.npz") as z:
+            hand, obj, pred, goal = z["hand"], z["object"], z["predicted"], Goal(z["goal"])
+        moved = nonrigid(hand)
+        t, now = 0, shape_error(obj[0], goal)
+        for n in ep["steps_per_update"]:
+            if n == 0:
+                continue
+            top = obj[t, :, 2].max()
+            low = hand[t : t + n + 1, :, 2].min(-1) < top  # (n+1,) the hand below the clay's top
+            squeezed = bool((moved[t : t + n] * (low[:-1] | low[1:]) > SQUEEZE).any())
+            after = shape_error(obj[t + n], goal)
+            out.append((squeezed, now - shape_error(pred[t + n], goal), now - after))
+            t, now = t + n, after
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", type=Path)
+    args = ap.parse_args()
+    print(
+        f"{'run':30s} {'updates':14s} {'n':>3s} {'predicted gain':>15s} {'actual gain (95% t)':>20s} "
+        f"{'worse':>6s} {'worst':>7s}"
+    )
+    for run in args.runs:
+        rows = updates(run)
+        for squeezed, name in ((False, "rigid hand"), (True, "squeeze")):
+            sel = [(p, a) for s, p, a in rows if s == squeezed]
+            if not sel:
+                continue
+            p, a = np.array(sel).T * 1000
+            m, h = mean_ci(list(a)) if len(a) > 1 else (float(a[0]), float("nan"))
+            print(
+                f"{run.name:30s} {name:14s} {len(a):3d} {p.mean():12.2f} mm {m:+9.2f} +- {h:4.2f} mm "
+                f"{np.mean(a < 0):6.0%} {a.min():+6.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
