@@ -98,14 +98,48 @@ def test_registration_tracks_a_moved_object_from_the_previous_estimate():
         register(moved[:3], particles)
 
 
-def test_a_deformable_cloud_is_resampled_to_the_models_count():
+def test_a_cloud_is_resampled_to_the_models_count():
     rng = np.random.default_rng(0)
     many, few = rng.normal(size=(500, 3)), rng.normal(size=(120, 3))
     down, up = resample(many, 300), resample(few, 300)
     assert down.shape == up.shape == (300, 3) and np.isin(down, many).all() and np.isin(up, few).all()
-    goal = Goal(rng.normal(size=(300, 3)))
-    obs = Perception(goal, rigid=False)(Observation(np.zeros(3), many, many))
-    assert obs.object_points.shape == (300, 3)
+
+
+def test_clay_is_completed_from_its_seen_surface_down_to_the_table():
+    """The camera sees the MPM clay's top and near sides; columns filled from the table up come within a
+    little of the floor (another sampling of the same material), far nearer the simulator's particles
+    than the seen skin resampled, and cells the hand hides are filled too."""
+    from xembody.embodiments import hand_frame
+    from xembody.errors import ObjectLost
+    from xembody.explore import context
+    from xembody.goals import shape_error
+    from xembody.planning.perception import complete
+    from xembody.primitives import hover_ctrl
+    from xembody.sensing import CLAY_CAMERA
+    from xembody.sim.camera import CameraView
+    from xembody.sim.tasks import make_scene
+
+    scene = make_scene("leap", "plasticine", object="plasticine_mpm")
+    scene.reset(None)
+    scene.set_hand(hover_ctrl(context(scene, hand_frame(scene.hand)), scene.observe()))
+    obs = CameraView(scene, CLAY_CAMERA, seed=1)()
+    true = scene.object_points()
+    goal, seen = Goal(true), obs.object_points
+    floor = shape_error(resample(scene.obj.surface(scene.data)[::-1].copy(), len(true)), goal)
+    solid, skin = complete(seen, len(true)), resample(seen, len(true))
+    assert solid.shape == true.shape and solid[:, 2].min() > 0.0
+    assert shape_error(solid, goal) < floor + 0.003 < shape_error(skin, goal) - 0.003
+    assert np.linalg.norm(solid.mean(0) - true.mean(0)) < 0.004 < np.linalg.norm(skin.mean(0) - true.mean(0))
+    # The hand hides a 2 cm disc of the top: its columns take their neighbours' height.
+    top = seen[:, 2] > true[:, 2].max() - 0.006
+    disc = top & (np.linalg.norm(seen[:, :2] - true[:, :2].mean(0), axis=1) < 0.01)
+    holed = complete(seen[~disc], len(true))
+    assert disc.sum() > 5 and (np.linalg.norm(holed[:, :2] - true[:, :2].mean(0), axis=1) < 0.01).sum() > 5
+    assert shape_error(holed, goal) < shape_error(solid, goal) + 0.002
+    obs = Perception(goal, rigid=False)(obs)  # what the planner is given under the camera
+    assert obs.object_points.shape == true.shape
+    with pytest.raises(ObjectLost, match="too few"):
+        complete(seen[:5], len(true))
 
 
 def test_the_controller_takes_a_partial_cloud_with_the_camera_setting():

@@ -30,6 +30,12 @@ class DepthCamera:
         return seen + rng.normal(0.0, self.noise, seen.shape)
 
 
+CLAY_CAMERA = DepthCamera(bin_degrees=0.5)
+"""The camera of `xembody plan --observe camera` on clay: 1.5-degree bins see about 60 points of the lump
+(one per ~1.6 cm, coarser than a press's dent), 0.5-degree ones about 300 (a real depth camera resolves
+about 0.1 degree per pixel). Boxes and the recordings keep `DepthCamera()`."""
+
+
 def visible(points: np.ndarray, occluders: np.ndarray, camera: np.ndarray, bin_degrees: float) -> np.ndarray:
     """Which of `points` (N, 3) are nearest the camera in their angular bin, with `occluders` (K, 3)
     competing for the same bins, (N,) bool."""

@@ -47,6 +47,7 @@ from xembody.planning import (
 from xembody.planning.perception import PerceivingPlanner, Perception, check_observe
 from xembody.primitives import PRESS_KINDS, PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
+from xembody.sensing import CLAY_CAMERA, DepthCamera
 from xembody.sim.camera import CameraView
 from xembody.sim.closed_loop import PlanEpisode, Planner, Recorder, run_plan_episode
 from xembody.sim.goals import box_goal
@@ -354,7 +355,8 @@ def _episode(
 
         cam = SceneCamera(scene)
     rec = Recorder(cam, goal)
-    view = CameraView(scene, seed=cfg.seed * 100_003 + i) if cfg.observe == "camera" else None
+    camera = DepthCamera() if isinstance(scene.obj, RigidObject) else CLAY_CAMERA
+    view = CameraView(scene, camera, seed=cfg.seed * 100_003 + i) if cfg.observe == "camera" else None
     try:
         ep = run_plan_episode(scene, planner, goal, cfg.max_updates, rec, view)
         rec.save(cfg.out / f"episode-{i:03d}.npz", goal)

@@ -9,9 +9,14 @@ particles the world model was trained on.
   that pose: every particle, in the model's (and the goal's) order, so the corresponding-particle cost
   and the primitives' placement (centre, top, near side) work as on full state. A turn by the object's
   symmetry (half a turn for a box) cannot be seen: the estimate takes the turn nearest the goal.
-* Deformable objects: no template. The observed cloud is resampled (farthest-point sampling) to the
-  model's particle count; the bottom and the far side stay unseen, so its centroid sits higher and nearer
-  the camera than the object's.
+* Deformable objects (clay): no template, but clay rests on the table and is shaped from above, so the
+  seen top surface says where it is: the cloud is binned into columns (`Completion.cell`, about the
+  model's particle spacing), each column's height is a high quantile of its points (side-face points
+  and noise pull it both ways), columns the hand hides inside the seen footprint take their nearest seen
+  column's height, and every column is filled from the table up; farthest-point sampling then gives the
+  model's particle count (`complete`). Resampling the seen points alone (`resample`) gave the upper,
+  camera-facing skin, which the model never saw in training and whose Chamfer + EMD to any goal is
+  biased high (docs/planning.md has both against the simulator's particles).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import fpsample
 import numpy as np
+from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from xembody.errors import ObjectLost, XembodyError
@@ -157,23 +163,72 @@ def resample(points: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return np.concatenate([points, points[extra]])
 
 
+@dataclass(frozen=True)
+class Completion:
+    """How a clay's seen surface becomes a solid (`complete`). The table is the plane z = 0."""
+
+    cell: float = 0.0058  # m, a column's side: about the model's particles' spacing (one per MPM cell)
+    quantile: float = 0.9  # of a column's seen heights: its top (0.5-0.9 measured within 0.0005)
+    min_points: int = 10  # fewer seen points than this: the clay is lost
+
+
+def complete(seen: np.ndarray, n: int, cfg: Completion = Completion()) -> np.ndarray:
+    """A clay's seen points (M, 3) as n points filling it (n, 3): columns from the table up to the seen top
+    (module docstring). Raises ObjectLost where fewer than `cfg.min_points` points are seen."""
+    seen = np.asarray(seen, dtype=np.float64)
+    if len(seen) < cfg.min_points:
+        raise ObjectLost(f"the camera sees {len(seen)} points of the clay: too few to complete it")
+    h = cfg.cell
+    lo = seen[:, :2].min(0) - h  # a free ring of cells round the footprint, for the closing below
+    ij = np.floor((seen[:, :2] - lo) / h).astype(np.int64)
+    cells, which = np.unique(ij, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    grid = tuple(ij.max(0) + 2)
+    top = np.zeros(grid)
+    xy = np.zeros((*grid, 2))
+    for k, (i, j) in enumerate(cells):
+        mine = which == k
+        top[i, j] = np.quantile(seen[mine, 2], cfg.quantile)
+        xy[i, j] = seen[mine, :2].mean(0)  # where the column's points are, not the cell's centre
+    have = np.zeros(grid, dtype=bool)
+    have[cells[:, 0], cells[:, 1]] = True
+    # Cells the hand hides inside the seen footprint: filled, with their nearest seen cell's height.
+    foot = ndimage.binary_fill_holes(ndimage.binary_closing(have)) | have
+    near = ndimage.distance_transform_edt(~have, return_distances=False, return_indices=True)
+    top = top[tuple(near)]
+    centres = lo + (np.indices(grid).transpose(1, 2, 0) + 0.5) * h
+    xy = np.where(have[..., None], xy, centres)
+    columns = []
+    for i, j in np.argwhere(foot):
+        z = np.arange(h / 2, max(top[i, j], h / 2) + 1e-9, h)  # layers as the material's: half a cell up
+        columns.append(np.column_stack([np.broadcast_to(xy[i, j], (len(z), 2)), z]))
+    return resample(np.concatenate(columns), n)
+
+
 class Perception:
     """Observations with a camera's partial cloud -> observations with the model's particles (No, 3).
 
     Args:
         goal: the goal: its particles are the rigid template (at the goal's pose) and give No.
-        rigid: register the template (rigid objects) or resample the cloud (deformable).
+        rigid: register the template (rigid objects) or complete the clay from its seen surface.
         cfg: the registration's settings.
+        completion: the clay's.
     """
 
-    def __init__(self, goal: Goal, rigid: bool, cfg: RegistrationConfig = RegistrationConfig()):
-        self.goal, self.rigid, self.cfg = goal, rigid, cfg
+    def __init__(
+        self,
+        goal: Goal,
+        rigid: bool,
+        cfg: RegistrationConfig = RegistrationConfig(),
+        completion: Completion = Completion(),
+    ):
+        self.goal, self.rigid, self.cfg, self.completion = goal, rigid, cfg, completion
         self.last: Registration | None = None
 
     def __call__(self, obs: Observation) -> Observation:
         n = len(self.goal.points)
         if not self.rigid:
-            return replace(obs, object_points=resample(obs.object_points, n))
+            return replace(obs, object_points=complete(obs.object_points, n, self.completion))
         g = self.goal
         centre = None if g.pose is None else g.pose[:2]  # the object's origin: a box's centre of symmetry
         self.last = register(obs.object_points, g.points, self.last, g.symmetry, centre, self.cfg)
