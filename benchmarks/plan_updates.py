@@ -1,7 +1,8 @@
 """How well a plan run's model foresaw each executed press: per update, the gain it predicted (Chamfer + EMD
 to the goal now, minus that of its predicted end state) beside the gain that came (minus that of the clay
 after the press), split by whether the hand's fingers moved while in the clay (a squeeze: a pinch's
-closing fingers) or not (the hand moved rigidly: a palm press or a poke).
+closing fingers) or not (the hand moved rigidly: a palm press or a poke), with how far the predicted
+clay's centroid ended from the real one's (a sideways bias of the model for that hand).
 
     python benchmarks/plan_updates.py runs/plan/palm_human runs/plan/palm_leap
 
@@ -34,8 +35,9 @@ def nonrigid(hand: np.ndarray) -> np.ndarray:
     return (moved - b).norm(dim=-1).amax(-1).numpy()
 
 
-def updates(run: Path) -> list[tuple[bool, float, float]]:
-    """Every executed update of a run: (squeezed in the clay, predicted gain, actual gain), gains in m."""
+def updates(run: Path) -> list[tuple[bool, float, float, float, float]]:
+    """Every executed update of a run: (squeezed in the clay, predicted gain, actual gain, and the predicted
+    minus the actual shift of the clay's centroid in x and y), in m."""
     out = []
     for f in sorted((run / "episodes").glob("*.json")):
         ep = json.loads(f.read_text())
@@ -50,7 +52,8 @@ def updates(run: Path) -> list[tuple[bool, float, float]]:
             low = hand[t : t + n + 1, :, 2].min(-1) < top  # (n+1,) the hand below the clay's top
             squeezed = bool((moved[t : t + n] * (low[:-1] | low[1:]) > SQUEEZE).any())
             after = shape_error(obj[t + n], goal)
-            out.append((squeezed, now - shape_error(pred[t + n], goal), now - after))
+            bias = (pred[t + n] - obj[t + n]).mean(0)[:2]
+            out.append((squeezed, now - shape_error(pred[t + n], goal), now - after, *bias))
             t, now = t + n, after
     return out
 
@@ -61,19 +64,19 @@ def main() -> None:
     args = ap.parse_args()
     print(
         f"{'run':30s} {'updates':14s} {'n':>3s} {'predicted gain':>15s} {'actual gain (95% t)':>20s} "
-        f"{'worse':>6s} {'worst':>7s}"
+        f"{'worse':>6s} {'worst':>7s}  centroid: predicted - actual (x, y mm)"
     )
     for run in args.runs:
         rows = updates(run)
         for squeezed, name in ((False, "rigid hand"), (True, "squeeze")):
-            sel = [(p, a) for s, p, a in rows if s == squeezed]
+            sel = [r[1:] for r in rows if r[0] == squeezed]
             if not sel:
                 continue
-            p, a = np.array(sel).T * 1000
+            p, a, bx, by = np.array(sel).T * 1000
             m, h = mean_ci(list(a)) if len(a) > 1 else (float(a[0]), float("nan"))
             print(
                 f"{run.name:30s} {name:14s} {len(a):3d} {p.mean():12.2f} mm {m:+9.2f} +- {h:4.2f} mm "
-                f"{np.mean(a < 0):6.0%} {a.min():+6.1f}"
+                f"{np.mean(a < 0):6.0%} {a.min():+6.1f}  {bx.mean():+5.1f}, {by.mean():+5.1f}"
             )
 
 
