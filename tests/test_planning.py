@@ -1,6 +1,7 @@
 """Planning: MPPI on toy problems, goals and costs, MuJoCo as dynamics, closed-loop episodes, the CLI."""
 
 import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -319,6 +320,24 @@ def test_plan_command_runs_episodes_writes_video_and_summary_and_resumes(tmp_pat
     assert data[:4] == b"RRF2" and b"predicted" in data
 
 
+def test_a_run_split_across_processes_merges_by_copying_episodes(tmp_path):
+    from xembody.cli import main
+
+    argv = ["plan", "--model", "mujoco", "--hand", "franka_hand", "--max-updates", "1", "--candidates", "4"]
+    argv += ["--video", "none", "--episodes"]
+    assert main([*argv, "2", "--first-episode", "1", "--out", str(tmp_path / "b")]) == 0
+    b = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert [r["episode"] for r in b["per_episode"]] == [1]  # episode 0 is the other process's
+    assert main([*argv, "1", "--out", str(tmp_path / "a")]) == 0
+    shutil.copy(tmp_path / "b" / "episodes" / "001.json", tmp_path / "a" / "episodes")
+    stamp = (tmp_path / "a" / "episodes" / "000.json").stat().st_mtime_ns
+    assert main([*argv, "2", "--out", str(tmp_path / "a")]) == 0  # merges: nothing is planned again
+    merged = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert [r["episode"] for r in merged["per_episode"]] == [0, 1] and merged["episodes"] == 2
+    assert merged["per_episode"][1] == b["per_episode"][0]
+    assert (tmp_path / "a" / "episodes" / "000.json").stat().st_mtime_ns == stamp
+
+
 def test_view_rejects_a_missing_episode_in_one_line(tmp_path, capsys):
     from xembody.cli import main
 
@@ -334,6 +353,7 @@ def test_view_rejects_a_missing_episode_in_one_line(tmp_path, capsys):
         (["--model", "mujoco", "--planner", "magic"], "unknown planner"),
         (["--model", "mujoco", "--goal-yaw", "400"], "unreachable"),
         (["--model", "mujoco", "--press-kinds", "fist"], "--press-kinds must be some of"),
+        (["--model", "mujoco", "--first-episode", "1"], "--first-episode must be in 0..0"),
     ],
 )
 def test_plan_command_rejects_bad_input_in_one_line(tmp_path, capsys, extra, message):

@@ -96,6 +96,10 @@ class PlanConfig:
     goal_frames: int = 30
     """Plasticine: frames of that press sequence."""
     episodes: int = 5
+    first_episode: int = 0
+    """Run only episodes first_episode..episodes-1, to split a dear run (the clay oracle) across processes,
+    sessions or machines: copy their episodes/NNN.json into one --out and re-run to merge them; episodes
+    below it that are already there still count."""
     max_updates: int = 30
     """Planner updates per episode (each executes a primitive, or `execute` MPPI steps)."""
     candidates: int | None = None
@@ -269,6 +273,10 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
     if cfg.episodes < 1 or cfg.max_updates < 1 or (cfg.candidates or 1) < 1 or cfg.refine < 0:
         raise XembodyError("--episodes, --max-updates and --candidates must be positive, --refine >= 0")
+    if not 0 <= cfg.first_episode < cfg.episodes:
+        raise XembodyError(
+            f"--first-episode must be in 0..{cfg.episodes - 1} (below --episodes), not {cfg.first_episode}"
+        )
     if not 0.0 <= cfg.guided <= 1.0:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
     if cfg.guided_kind not in GUIDED_KINDS:
@@ -306,7 +314,8 @@ def plan(cfg: PlanConfig) -> PlanSummary:
     check_same_settings(
         cfg.out,
         cfg,
-        ignore=("episodes", "out", "device", "threads", "video"),  # video: how episodes are kept, not run
+        # video: how episodes are kept, not run; first_episode: which of them this process runs
+        ignore=("episodes", "first_episode", "out", "device", "threads", "video"),
         what="planned",
         added={"world": "default", "observe": "full"},
     )
@@ -316,6 +325,8 @@ def plan(cfg: PlanConfig) -> PlanSummary:
         if path.exists():
             results.append(EpisodeResult.from_json(json.loads(path.read_text()), path))
             continue
+        if i < cfg.first_episode:
+            continue  # another process's share
         scene.reset(episode_rng(cfg.seed, i))
         scene.set_hand(hover_ctrl(ctx, scene.observe()))
         goal = make_goal(cfg, scene, i)
