@@ -203,3 +203,86 @@ def test_imitate_command_end_to_end_with_an_unseen_hand_and_resumes(recording, t
     assert main(argv) == 0  # resumed: nothing imitated again
     assert f"{recording.name}:" not in capsys.readouterr().out
     assert main([*argv[:-2], "--video", "none"]) == 2  # other settings, same --out: refused
+
+
+def hand_at(lows: list[float]) -> np.ndarray:
+    """Keypoints (T, 21, 3) of a hand whose lowest keypoint is at height lows[t], its others 2-8 cm above."""
+    kp = np.zeros((len(lows), 21, 3))
+    kp[:, :, 2] = np.asarray(lows)[:, None] + np.linspace(0.0, 0.06, 21)
+    kp[:, :, :2] = np.random.default_rng(0).uniform(-0.05, 0.05, (21, 2))
+    return kp
+
+
+def lump_clouds(frames: int, top: float = 0.045) -> np.ndarray:
+    """A seen lump (T, M, 3): points up to `top`, the last rows NaN padding."""
+    pts = np.random.default_rng(1).uniform([-0.035, -0.035, 0.0], [0.035, 0.035, top], (300, 3))
+    clouds = np.concatenate([np.repeat(pts[None], frames, 0), np.full((frames, 20, 3), np.nan)], 1)
+    return clouds
+
+
+def test_clay_keyframes_one_per_press_where_the_hand_hides_least():
+    from xembody.planning.clay_subgoals import clay_demonstration, press_keyframes
+
+    # top ~0.045: in the clay below ~0.049. Two presses (frames 2 and 8); between them the hand is out at
+    # frames 4-7, highest at 6 (frame 5, higher still, is a tracker dropout the caller did not keep).
+    lows = [0.07, 0.06, 0.03, 0.02, 0.055, 0.09, 0.062, 0.052, 0.03, 0.02, 0.06, 0.065]
+    keep = np.ones(len(lows), bool)
+    keep[5] = False
+    clouds = lump_clouds(len(lows))
+    demo = press_keyframes(hand_at(lows), clouds, keep)
+    assert demo.presses == [2, 8] and demo.keyframes == [6, 11]  # the end: the last kept frame
+    assert demo.top == pytest.approx(0.045, abs=0.003) and demo.first == 0
+    goal = demo.goal(clouds, 0, 500)
+    assert goal.points.shape == (500, 3) and goal.points[:, 2].max() <= 0.046  # completed from the table up
+    # Still in the clay at the end: the end is a keyframe of its own.
+    assert press_keyframes(hand_at(lows[:10]), clouds[:10], keep[:10]).keyframes == [6, 9]
+    with pytest.raises(XembodyError, match="never comes within .* no press to imitate") as e:
+        clay_demonstration(hand_at([0.07] * 12), clouds, keep, where="rec.npz")
+    assert str(e.value).startswith("rec.npz: ") and "\n" not in str(e.value)
+
+
+@pytest.fixture(scope="module")
+def clay_recording(tmp_path_factory) -> Path:
+    """One simulated clay demonstration: the human's first press of a goal script (~20 frames)."""
+    out = tmp_path_factory.mktemp("clay_demos")
+    assert (
+        main(
+            ["data", "demo-recordings", "--task", "plasticine", "--n", "1", "--presses", "1"]
+            + ["--out", str(out)]
+        )
+        == 0
+    )
+    return next(out.glob("*.npz"))
+
+
+def test_imitate_plasticine_end_to_end_scored_on_the_humans_clay(clay_recording, tmp_path, capsys):
+    from xembody.experiments.clay_demos import particles_path
+    from xembody.goals import SHAPE_TOLERANCE
+
+    truth = np.load(particles_path(clay_recording))
+    with np.load(clay_recording) as z:
+        assert str(z["source"]) == "simulated" and len(z["keypoints"]) == len(truth)
+    out = tmp_path / "imitate"
+    argv = ["imitate", str(clay_recording), "--task", "plasticine", "--model", "plasticine-5hands"]
+    argv += ["--hand", "leap", "--max-updates", "1", "--video", "gif", "--out", str(out)]
+    assert main(argv) == 0
+    r = json.loads((out / "recordings" / f"{clay_recording.stem}.json").read_text())
+    assert r["presses"] == 1 and len(r["keyframes"]) == 1 and r["keyframes"][0]["frame"] == len(truth) - 1
+    k = r["keyframes"][0]
+    assert k["updates"] == 1 and (k["steps"] > 0) != (k["holds"] == 1)  # pressed once, or held
+    assert r["final_shape_error"] == pytest.approx(k["true_error"])  # the end is the last keyframe
+    assert r["success"] == (r["final_shape_error"] < SHAPE_TOLERANCE)
+    assert r["demo_change"] > 0.005 and r["start_error"] < 0.025  # the human's press changed the clay
+    assert Path(r["video"]).exists() and Path(r["video"]).suffix == ".gif"
+    s = json.loads((out / "summary.json").read_text())
+    assert (
+        s["recordings"] == 1 and s["dynamics"] == "learned" and "clay recordings" in capsys.readouterr().out
+    )
+    # True particles that do not belong to the recording: refused in one line naming their file.
+    bad = tmp_path / "bad" / clay_recording.name
+    bad.parent.mkdir()
+    bad.write_bytes(clay_recording.read_bytes())
+    np.save(particles_path(bad), truth[:3])
+    assert main([*argv[:1], str(bad), *argv[2:-1], str(tmp_path / "bad_out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "particles.npy" in err and "frames" in err

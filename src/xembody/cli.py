@@ -193,9 +193,11 @@ def verb_data(args: DataArgs) -> int:
         return 0
     if isinstance(args.cmd, DemonstrationConfig):
         from xembody.data.synthetic_tracks import demonstration_recordings
+        from xembody.experiments.clay_demos import clay_demonstration_recordings
 
         cfg = args.cmd
-        paths = resumable(demonstration_recordings, cfg, f"recordings written so far are kept in {cfg.out}")
+        write = clay_demonstration_recordings if cfg.task == "plasticine" else demonstration_recordings
+        paths = resumable(write, cfg, f"recordings written so far are kept in {cfg.out}")
         print(f"{cfg.out}: {len(paths)} simulated {cfg.task} demonstrations (imitate them: xembody imitate)")
         return 0
     n, problems = validate(args.cmd.path)

@@ -86,11 +86,12 @@ class DemonstrationConfig:
     out: Path
     """Directory for the .npz recordings (and NAME.pose.npy: the object's true pose per frame, (T, 7))."""
     task: str = "box"
-    """box (plasticine demonstrations are `collect --hand human --task plasticine` + simulate-tracks)."""
+    """box (pushes and turns), or plasticine (the human pressing the clay as a named goal shape's script
+    says, `experiments.clay_demos`; NAME.particles.npy beside each: the clay's true particles per frame)."""
     n: int = 10
     """Recordings to write."""
     frames: int = 60
-    """Frames per recording (10 Hz)."""
+    """Frames per recording (10 Hz; box: plasticine recordings last as long as their script)."""
     min_motion: tuple[float, float] = (0.03, 20.0)
     """A recording is kept if its object ends at least this far (m) or turned this much (degrees) from
     where it began ..."""
@@ -98,6 +99,8 @@ class DemonstrationConfig:
     """... and never leaves this distance (m) of the table centre (the camera's view, the hands' reach)."""
     attempts: int = 20
     """Episodes drawn per recording before giving up."""
+    presses: int | None = None
+    """Plasticine: only the first N presses of each recording's script (smoke runs, tests)."""
     seed: int = 0
 
 
@@ -111,10 +114,7 @@ def demonstration_recordings(cfg: DemonstrationConfig) -> list[Path]:
     from xembody.sim.tasks import make_scene
 
     if cfg.task != "box":
-        raise XembodyError(
-            f"demonstrations of {cfg.task!r}: only box is scripted here; for plasticine use "
-            "`xembody collect --hand human --task plasticine` and `xembody data simulate-tracks`"
-        )
+        raise XembodyError(f"demonstrations of {cfg.task!r}: box here (plasticine: experiments.clay_demos)")
     scene = make_scene("human", cfg.task, seed=0)
     frame = hand_frame(scene.hand)
     sensor = SensorConfig(seed=cfg.seed)

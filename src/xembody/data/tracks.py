@@ -160,6 +160,24 @@ def frame_filter(track: Track, checks: FrameChecks = FrameChecks()) -> tuple[np.
     return keep, dropped
 
 
+def read_usable(
+    path: str | Path, checks: FrameChecks = FrameChecks()
+) -> tuple[Track, np.ndarray, dict[str, int]]:
+    """Read a recording and find its trusted frames: (track, keep (T,) bool, frames dropped by reason).
+    One-line errors naming the file for an object never seen and for no usable frames."""
+    track = read_track(path)
+    keep, dropped = frame_filter(track, checks)
+    seen = np.isfinite(track.object_points).all(-1).sum(1)
+    if track.frames == 0 or seen.max(initial=0) < checks.min_object_points:
+        raise XembodyError(
+            f"{path}: the object is never seen (fewer than {checks.min_object_points} points in every frame)"
+        )
+    if not keep.any():
+        why = ", ".join(f"{k} {v}" for k, v in dropped.items() if v)
+        raise XembodyError(f"{path}: no usable frames (dropped: {why})")
+    return track, keep, dropped
+
+
 def _too_fast(a: np.ndarray, b: np.ndarray, seconds: float, max_speed: float) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
         return not bool(np.linalg.norm(a - b, axis=-1).max() <= max_speed * seconds)

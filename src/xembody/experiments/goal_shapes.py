@@ -31,6 +31,7 @@ from xembody.io import atomic_write, atomic_write_json
 
 if TYPE_CHECKING:
     from xembody.primitives import Press
+    from xembody.sim.scene import Scene
 
 MIN_FROM_START = 2 * SHAPE_TOLERANCE  # 0.025 m
 MIN_APART = SHAPE_TOLERANCE  # 0.0125 m
@@ -153,21 +154,27 @@ def run_script(
     spot_noise: float = 0.0,
     seed: int = 0,
     on_step: Callable[[np.ndarray], None] | None = None,
+    on_frame: Callable[[Scene], None] | None = None,
 ):
     """`make_shape`'s run itself: (start object particles (No, 3), the scene at the end, settled), for what
-    else the scene holds (every material point of MPM clay: `scene.obj.all_points()`)."""
+    else the scene holds (every material point of MPM clay: `scene.obj.all_points()`). `on_frame(scene)`
+    sees the start and every simulated control step (a recording of the run)."""
     rng = np.random.default_rng(seed)
     scene, ctx = standard_start(hand)
     start = scene.object_points()
+    if on_frame:
+        on_frame(scene)
     for i, s in enumerate(shape.steps):
         noisy = replace(s, spot=tuple(np.array(s.spot) + rng.normal(0.0, spot_noise, 2)))
-        points = poke(scene, ctx, noisy, lift=i > 0)
+        points = poke(scene, ctx, noisy, lift=i > 0, on_frame=on_frame)
         if on_step:
             on_step(points)
     for _ in range(5):  # lift clear and let the clay settle
         c = scene.ctrl()
         c[2] += 0.01
         scene.step(c)
+        if on_frame:
+            on_frame(scene)
     return start, scene
 
 
@@ -186,12 +193,14 @@ def standard_start(hand: str):
     return scene, ctx
 
 
-def poke(scene, ctx, step: Step, lift: bool = True) -> np.ndarray:
-    """Run one scripted primitive in `scene` (from where the hand is; `lift`: up clear of the clay first);
-    returns the object particles after it (No, 3)."""
+def poke(scene, ctx, step: Step, lift: bool = True, on_frame: Callable | None = None) -> np.ndarray:
+    """Run one scripted primitive in `scene` (from where the hand is; `lift`: up clear of the clay first;
+    `on_frame(scene)` after every step); returns the object particles after it (No, 3)."""
     obs = scene.observe()
     for target in press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift=lift).targets:
         scene.step(target)
+        if on_frame:
+            on_frame(scene)
     return scene.object_points()
 
 

@@ -22,14 +22,20 @@ import numpy as np
 import torch
 import tyro
 
-from xembody.data.tracks import FrameChecks, Track, frame_filter, read_track
+from xembody.data.tracks import FrameChecks, Track, read_usable
 from xembody.embodiments import hand_frame
 from xembody.errors import XembodyError
-from xembody.experiments.plan import PlanConfig, make_dynamics, make_planner, outcome
+from xembody.experiments.imitate_clay import ClayImitateSummary, ClayImitationResult, imitate_clay_recording
+from xembody.experiments.imitate_clay import line as clay_line
+from xembody.experiments.imitate_clay import summarize as summarize_clay
+from xembody.experiments.imitate_clay import summary_line as clay_summary_line
+from xembody.experiments.plan import ORACLE, PlanConfig, make_dynamics, make_planner, outcome
 from xembody.explore import context
-from xembody.goals import Goal
+from xembody.goals import GOAL_SHAPES_OBJECT, Goal
 from xembody.io import atomic_write_json
 from xembody.planning import PLANNERS, Dynamics
+from xembody.planning.clay_subgoals import PressKeyframeRule
+from xembody.planning.perception import check_observe
 from xembody.planning.subgoals import Demonstration, KeyframeRule, demonstration
 from xembody.primitives import PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
@@ -57,17 +63,27 @@ class ImitateConfig:
     out: Path = Path("runs/imitate")
     """Results directory; re-running the same command resumes (recordings done are kept)."""
     task: str = "box"
-    """box (push and turn it along the recorded poses); plasticine is designed, not built yet."""
+    """box (push and turn it along the recorded poses) or plasticine (press the clay as the recording's
+    presses left it, `experiments.imitate_clay`)."""
     object: str | None = None
-    """Object variant the recording shows (default: the task's)."""
+    """Object variant the recording shows (default: the task's; plasticine: the goal shapes' MPM clay)."""
     max_updates: int = 10
-    """Planner updates per keyframe; a keyframe not reached by then is reported and skipped."""
+    """Planner updates per keyframe (plasticine: presses per subgoal); a keyframe not reached by then is
+    reported and skipped."""
     keyframes: int | None = None
     """Imitate only the first N keyframes (the end is then the N-th keyframe's pose); default: all."""
     every: int = KeyframeRule.every
     """Motion that goes on this many recording frames without settling gets a keyframe anyway."""
     settle_speed: float = KeyframeRule.settle_speed
     """m/s: the object's mean particle speed below which its motion has settled."""
+    clear: float = PressKeyframeRule.clear
+    """Plasticine: m above the clay's top at which the hand counts as out of it (a press has ended)."""
+    guided: float = 0.5
+    """Plasticine: share of the press draws guided to where the clay stands above the subgoal (as
+    `xembody plan --guided`)."""
+    observe: str = "camera"
+    """Plasticine: what the learned planner sees of the clay: camera (the recordings' camera, completed)
+    or full (the simulator's particles); the oracle always sees the simulator's."""
     planner: str = "ours"
     """ours (contact primitives), mppi, or paper."""
     candidates: int | None = None
@@ -83,11 +99,14 @@ class ImitateConfig:
 
     def plan_config(self) -> PlanConfig:
         """The `xembody plan` settings whose dynamics and planners imitation uses."""
+        clay = self.task == "plasticine"
         return PlanConfig(
             model=self.model,
             hand=self.hand,
             task=self.task,
-            object=self.object,
+            object=self.object or (GOAL_SHAPES_OBJECT if clay else None),
+            guided=self.guided if clay else 0.0,
+            observe=self.observe if clay and self.model != ORACLE else "full",
             planner=self.planner,
             max_updates=self.max_updates,
             candidates=self.candidates,
@@ -169,12 +188,11 @@ class ImitateSummary:
 
 def check(cfg: ImitateConfig) -> None:
     """Reject bad settings before any recording is read."""
-    if cfg.task == "plasticine":
-        raise XembodyError(
-            "imitating plasticine is designed (docs/imitation.md) but not built yet: use --task box"
-        )
-    if cfg.task != "box":
-        raise XembodyError(f"unknown task {cfg.task!r}; choose box")
+    if cfg.task not in ("box", "plasticine"):
+        raise XembodyError(f"unknown task {cfg.task!r}; choose box or plasticine")
+    check_observe(cfg.observe)
+    if not 0.0 <= cfg.guided <= 1.0:
+        raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
     if not cfg.recordings:
         raise XembodyError("give at least one recording (.npz)")
     if cfg.video not in ("mp4", "gif", "none"):
@@ -196,17 +214,7 @@ def load_demonstration(
     """Read a recording, drop its untrusted frames and turn the object's motion into subgoals; one-line
     errors naming the file for a recording with no usable frames or an object never seen (and those of
     `subgoals.demonstration`). Returns the track, the demonstration, the dropped frames by reason."""
-    checks = checks or FrameChecks()
-    track = read_track(path)
-    keep, dropped = frame_filter(track, checks)
-    seen = np.isfinite(track.object_points).all(-1).sum(1)
-    if track.frames == 0 or seen.max(initial=0) < checks.min_object_points:
-        raise XembodyError(
-            f"{path}: the object is never seen (fewer than {checks.min_object_points} points in every frame)"
-        )
-    if not keep.any():
-        why = ", ".join(f"{k} {v}" for k, v in dropped.items() if v)
-        raise XembodyError(f"{path}: no usable frames (dropped: {why})")
+    track, keep, dropped = read_usable(path, checks or FrameChecks())
     demo = demonstration(track.object_points, keep, track.fps, template, symmetry, rule, str(path))
     return track, demo, {**dropped, "unregistered": demo.unregistered}
 
@@ -269,11 +277,14 @@ def imitate_recording(
     def planner_for(goal: Goal, k: int) -> Planner:
         return make_planner(plan_cfg, dyn, ctx, True, goal, k)
 
+    def run(on_start=None, on_frame=None) -> list[KeyframeResult]:
+        return imitate_keyframes(scene, goals, planner_for, cfg.max_updates, on_start, on_frame)
+
     video = None
     if cfg.video == "none":
-        rows = imitate_keyframes(scene, goals, planner_for, cfg.max_updates)
+        rows = run()
     else:
-        rows, video = _with_video(cfg, scene, track, demo, goals, planner_for, path)
+        rows, video = filmed(cfg, scene, track, demo.start[:2], int(demo.frames[0]), goals, run, path)
     updates = sum(r.updates for r in rows)
     secs = [r.seconds_per_update for r in rows if r.updates]
     end = scene_errors(scene, goals[-1][1])
@@ -301,14 +312,16 @@ def imitate_recording(
     )
 
 
-def _with_video(cfg, scene, track, demo, goals, planner_for, path) -> tuple[list[KeyframeResult], str]:
-    """Run the keyframes while rendering the recording beside the robot (`imitation_video`)."""
+def filmed(cfg, scene, track, centre, first, goals, run, path) -> tuple[list, str]:
+    """`run(on_start, on_frame)` (the keyframes toward `goals`, (recording frame, Goal) pairs) while
+    rendering the recording (its top view centred on `centre` (2,), from frame `first`) beside the robot
+    (`imitation_video`); (run's rows, the video's path)."""
     from xembody.experiments.imitation_video import SIZE, Aligner, TrackView, side_by_side
     from xembody.sim.video import SceneCamera, write_video
 
     cam = SceneCamera(scene, width=SIZE * 4 // 3, height=SIZE)
-    left = TrackView(track, demo.start[:2], f"human ({track.attrs.get('source', 'tracked')})")
-    align = Aligner([f for f, _ in goals], int(demo.frames[0]))
+    left = TrackView(track, centre, f"human ({track.attrs.get('source', 'tracked')})")
+    align = Aligner([f for f, _ in goals], first)
     frames: list[np.ndarray] = []
     state = {"k": 0}
 
@@ -325,7 +338,7 @@ def _with_video(cfg, scene, track, demo, goals, planner_for, path) -> tuple[list
         frames.append(side_by_side(panel, cam.frames.pop(), f"{scene.hand.name} ({cfg.model})"))
 
     try:
-        rows = imitate_keyframes(scene, goals, planner_for, cfg.max_updates, on_start, on_frame)
+        rows = run(on_start, on_frame)
     finally:
         cam.close()
     if not frames:  # every keyframe was reached before any step: one still frame
@@ -334,32 +347,56 @@ def _with_video(cfg, scene, track, demo, goals, planner_for, path) -> tuple[list
     return rows, str(out)
 
 
-def imitate(cfg: ImitateConfig) -> ImitateSummary:
+def imitate(cfg: ImitateConfig) -> ImitateSummary | ClayImitateSummary:
     """Imitate every recording (or resume: results on disk are kept); returns the summary (also in
     summary.json)."""
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     check(cfg)
-    scene = make_scene(cfg.hand, cfg.task, cfg.object, seed=0)  # seed 0: the training data's particles
-    if not isinstance(scene.obj, RigidObject):
-        raise XembodyError(f"imitation of the box task needs a rigid object, not {scene.obj.name!r}")
+    plan_cfg = cfg.plan_config()
+    scene = make_scene(cfg.hand, cfg.task, plan_cfg.object, seed=0)  # seed 0: the training data's particles
+    if isinstance(scene.obj, RigidObject) == (cfg.task == "plasticine"):
+        kind = "a deformable" if cfg.task == "plasticine" else "a rigid"
+        raise XembodyError(f"imitation of the {cfg.task} task needs {kind} object, not {scene.obj.name!r}")
     ctx = context(scene, hand_frame(scene.hand))
-    dyn = make_dynamics(cfg.plan_config(), scene)
+    dyn = make_dynamics(plan_cfg, scene)
     done = cfg.out / "recordings"
     done.mkdir(parents=True, exist_ok=True)
-    check_same_settings(cfg.out, cfg, ignore=("recordings", "out", "device"), what="imitated")
+    # added: settings introduced on 2026-12-04 (plasticine), with the values older box runs had
+    added = {"clear": PressKeyframeRule.clear, "guided": 0.5, "observe": "camera"}
+    check_same_settings(cfg.out, cfg, ignore=("recordings", "out", "device"), what="imitated", added=added)
+    clay = cfg.task == "plasticine"
+    result_of = ClayImitationResult.from_json if clay else ImitationResult.from_json
     rows = []
     for path in cfg.recordings:
         result = done / f"{path.stem}.json"
         if result.exists():
-            rows.append(ImitationResult.from_json(json.loads(result.read_text())))
+            rows.append(result_of(json.loads(result.read_text())))
             continue
-        row = imitate_recording(cfg, scene, ctx, dyn, path)
+        if clay:
+            row = imitate_clay(cfg, scene, ctx, dyn, path)
+            print(clay_line(row))
+        else:
+            row = imitate_recording(cfg, scene, ctx, dyn, path)
+            print(line(row))
         atomic_write_json(result, row)
         rows.append(row)
-        print(line(row))
-    summary = summarize(cfg, scene.hand.name, rows)
+    summary = summarize_clay(cfg, scene.hand.name, rows) if clay else summarize(cfg, scene.hand.name, rows)
     atomic_write_json(cfg.out / "summary.json", summary)
     return summary
+
+
+def imitate_clay(cfg: ImitateConfig, scene: Scene, ctx: PrimitiveContext, dyn: Dynamics, path: Path):
+    """One clay recording (`imitate_clay.imitate_clay_recording`) with `xembody plan`'s press planner."""
+    plan_cfg = cfg.plan_config()
+
+    def planner_for(goal: Goal, k: int) -> Planner:
+        return make_planner(plan_cfg, dyn, ctx, False, goal, k)
+
+    def video(track, demo, goals, run):
+        centre = np.nanmean(track.object_points[demo.first], 0)[:2]
+        return filmed(cfg, scene, track, centre, demo.first, goals, run, path)
+
+    return imitate_clay_recording(cfg, scene, planner_for, path, None if cfg.video == "none" else video)
 
 
 def line(r: ImitationResult) -> str:
@@ -373,8 +410,10 @@ def line(r: ImitationResult) -> str:
     )
 
 
-def summary_line(s: ImitateSummary) -> str:
+def summary_line(s: ImitateSummary | ClayImitateSummary) -> str:
     """The aggregate in one line."""
+    if isinstance(s, ClayImitateSummary):
+        return clay_summary_line(s)
     low, high = s.success_ci95
     end = f"{s.final_yaw_error_deg_mean:.1f} deg / {100 * s.final_position_error_m_mean:.1f} cm"
     keys = f"{s.keyframe_yaw_error_deg_mean:.1f} deg / {100 * s.keyframe_position_error_m_mean:.1f} cm"

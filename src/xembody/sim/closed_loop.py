@@ -54,9 +54,11 @@ def run_plan_episode(
     max_updates: int,
     on_frame: Callable[[Scene, Plan | None], None] | None = None,
     observe: Callable[[], Observation] | None = None,
+    stop_on_hold: bool = False,
 ) -> PlanEpisode:
     """Plan and execute from the scene's current state until the goal is reached or `max_updates` pass.
-    An update with no targets (a planner holding) executes nothing and counts as an update.
+    An update with no targets (a planner holding) executes nothing and counts as an update; with
+    `stop_on_hold` it ends the episode (imitation: the subgoal is as near as the planner can bring it).
 
     `on_frame(scene, plan)` is called at the start and after every executed step (for videos); `observe()`
     makes what the planner is given (default `scene.observe`; `sim.camera.CameraView`: a camera's view).
@@ -78,6 +80,8 @@ def run_plan_episode(
         ep.updates += 1
         ep.holds += not len(upd.targets)
         ep.steps_per_update.append(0)
+        if stop_on_hold and not len(upd.targets):
+            break
         for target in upd.targets:
             scene.step(target)
             ep.steps += 1
