@@ -3,12 +3,12 @@ named goal shape's script says, and is seen as a real demonstration would be.
 
 Recording i runs the script of the i-th named shape in turn (`goal_shapes.SHAPES`), `PASSES` times over,
 with the simulated human hand from the standard start, every spot moved by Gaussian noise (`spot_noise`,
-seeded by (seed, i)), so no two recordings are the same press sequence. Every control step is a frame: the hand's 21 keypoints
-(tracker noise, dropouts) and the clay as `sensing.CLAY_CAMERA` sees it (its material points, the hand
-occluding, depth noise), written by `data.synthetic_tracks.recording_from_episode`, so the recordings go
-through the importer path real ones take. Beside each, `STEM.particles.npy` (T, No, 3): the clay's model
-particles per frame, in correspondence with every robot's (the same standard start): the truth an
-imitation is scored on, which a real recording would not have.
+seeded by (seed, i)), so no two recordings are the same press sequence. Every control step is a frame:
+the hand's 21 keypoints (tracker noise, dropouts) and the clay as `sensing.CLAY_CAMERA` sees it (its
+material points, the hand occluding, depth noise), written by `data.synthetic_tracks.recording_from_episode`,
+so the recordings go through the importer path real ones take. Beside each, `STEM.particles.npy`
+(T, No, 3): the clay's model particles per frame, in correspondence with every robot's (the same standard
+start): the truth an imitation is scored on, which a real recording would not have.
 """
 
 from __future__ import annotations

@@ -17,8 +17,10 @@ gives only the distance to the last subgoal's completed cloud (`final_view_error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,8 +32,11 @@ from xembody.planning.clay_subgoals import ClayDemonstration, PressKeyframeRule,
 from xembody.planning.perception import complete
 from xembody.sensing import CLAY_CAMERA
 from xembody.sim.camera import CameraView
-from xembody.sim.closed_loop import run_plan_episode
+from xembody.sim.closed_loop import Planner, run_plan_episode
 from xembody.sim.scene import Scene
+
+if TYPE_CHECKING:
+    from xembody.experiments.imitate import ImitateConfig
 
 MAX_START = 2 * SHAPE_TOLERANCE  # m: a recording's first cloud farther from the standard lump's: refused
 
@@ -92,7 +97,7 @@ class ClayImitateSummary:
     interval, the mean final error and the human's own change, the share of keyframes reached, time per
     update; every recording's result."""
 
-    config: object
+    config: ImitateConfig
     hand: str
     dynamics: str
     recordings: int
@@ -128,7 +133,13 @@ def load_clay_demonstration(
     return track, demo, dropped, truth
 
 
-def imitate_clay_recording(cfg, scene: Scene, planner_for, path: Path, video) -> ClayImitationResult:
+def imitate_clay_recording(
+    cfg: ImitateConfig,
+    scene: Scene,
+    planner_for: Callable[[Goal, int], Planner],
+    path: Path,
+    video: Callable | None,
+) -> ClayImitationResult:
     """One clay recording: its subgoals, the robot at the standard start, each subgoal in turn.
     `planner_for(goal, k)` makes keyframe k's planner; `video(track, demo, goals, run)` runs `run(on_start,
     on_frame)` while filming, or None."""
@@ -217,7 +228,7 @@ def line(r: ClayImitationResult) -> str:
     )
 
 
-def summarize(cfg, hand: str, rows: list[ClayImitationResult]) -> ClayImitateSummary:
+def summarize(cfg: ImitateConfig, hand: str, rows: list[ClayImitationResult]) -> ClayImitateSummary:
     from xembody.experiments.plan import outcome
 
     def mean(values: list[float | None]) -> float | None:
