@@ -89,6 +89,8 @@ class ImitateConfig:
     candidates: int | None = None
     """Primitives drawn per update (planner ours); default: 64 pushes."""
     device: str = "cpu"
+    threads: int = 0
+    """Torch CPU threads (0: up to 2; 1 when several runs share the cores)."""
     seed: int = 0
     video: str = "mp4"
     """mp4, gif, or none."""
@@ -350,7 +352,7 @@ def filmed(cfg, scene, track, centre, first, goals, run, path) -> tuple[list, st
 def imitate(cfg: ImitateConfig) -> ImitateSummary | ClayImitateSummary:
     """Imitate every recording (or resume: results on disk are kept); returns the summary (also in
     summary.json)."""
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(cfg.threads or min(2, os.cpu_count() or 1))
     check(cfg)
     plan_cfg = cfg.plan_config()
     scene = make_scene(cfg.hand, cfg.task, plan_cfg.object, seed=0)  # seed 0: the training data's particles
@@ -363,7 +365,9 @@ def imitate(cfg: ImitateConfig) -> ImitateSummary | ClayImitateSummary:
     done.mkdir(parents=True, exist_ok=True)
     # added: settings introduced on 2026-12-04 (plasticine), with the values older box runs had
     added = {"clear": PressKeyframeRule.clear, "guided": 0.5, "observe": "camera"}
-    check_same_settings(cfg.out, cfg, ignore=("recordings", "out", "device"), what="imitated", added=added)
+    check_same_settings(
+        cfg.out, cfg, ignore=("recordings", "out", "device", "threads"), what="imitated", added=added
+    )
     clay = cfg.task == "plasticine"
     result_of = ClayImitationResult.from_json if clay else ImitationResult.from_json
     rows = []
