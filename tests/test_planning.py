@@ -562,6 +562,12 @@ def test_a_press_planner_holds_where_no_press_is_predicted_to_help():
     away = here + np.array([*(first[-1][:2] - obs.ctrl[:2]), 0.0])  # where that press carries the clay
     went = PrimitivePlanner(cfg, FollowWrist(), ctx, away).update(obs)
     assert len(went.targets) > 0 and went.cost < shape_error(here, Goal(away))
+    # With a margin, a press must be predicted to gain at least that much: this one gains less than 1 m.
+    wide = replace(cfg, hold_margin=1.0)
+    assert len(PrimitivePlanner(wide, FollowWrist(), ctx, away).update(obs).targets) == 0
+    gain = shape_error(here, Goal(away)) - went.cost
+    narrow = replace(cfg, hold_margin=0.5 * gain)
+    assert len(PrimitivePlanner(narrow, FollowWrist(), ctx, away).update(obs).targets) > 0
     ep = run_plan_episode(scene, PrimitivePlanner(cfg, FollowWrist(), ctx, here), Goal(here), max_updates=3)
     assert (ep.steps, ep.holds, ep.updates, ep.steps_per_update) == (0, 1, 1, [0]) and ep.success
     with pytest.raises(ValueError, match="chamfer_emd"):

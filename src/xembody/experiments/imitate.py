@@ -81,6 +81,8 @@ class ImitateConfig:
     guided: float = 0.5
     """Plasticine: share of the press draws guided to where the clay stands above the subgoal (as
     `xembody plan --guided`)."""
+    hold_margin: float = 0.0
+    """Plasticine: m (Chamfer + EMD) a press must be predicted to gain, else the planner holds."""
     observe: str = "camera"
     """Plasticine: what the learned planner sees of the clay: camera (the recordings' camera, completed)
     or full (the simulator's particles); the oracle always sees the simulator's."""
@@ -108,6 +110,7 @@ class ImitateConfig:
             task=self.task,
             object=self.object or (GOAL_SHAPES_OBJECT if clay else None),
             guided=self.guided if clay else 0.0,
+            hold_margin=self.hold_margin,
             observe=self.observe if clay and self.model != ORACLE else "full",
             planner=self.planner,
             max_updates=self.max_updates,
@@ -195,6 +198,8 @@ def check(cfg: ImitateConfig) -> None:
     check_observe(cfg.observe)
     if not 0.0 <= cfg.guided <= 1.0:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
+    if cfg.hold_margin < 0:
+        raise XembodyError(f"--hold-margin is a predicted gain in m, at least 0, not {cfg.hold_margin}")
     if not cfg.recordings:
         raise XembodyError("give at least one recording (.npz)")
     if cfg.video not in ("mp4", "gif", "none"):
@@ -364,7 +369,7 @@ def imitate(cfg: ImitateConfig) -> ImitateSummary | ClayImitateSummary:
     done = cfg.out / "recordings"
     done.mkdir(parents=True, exist_ok=True)
     # added: settings introduced on 2026-12-04 (plasticine), with the values older box runs had
-    added = {"clear": PressKeyframeRule.clear, "guided": 0.5, "observe": "camera"}
+    added = {"clear": PressKeyframeRule.clear, "guided": 0.5, "observe": "camera", "hold_margin": 0.0}
     check_same_settings(
         cfg.out, cfg, ignore=("recordings", "out", "device", "threads"), what="imitated", added=added
     )

@@ -109,6 +109,8 @@ class PlanConfig:
     hold: bool = True
     """Plasticine: where no press is predicted to end nearer the goal than the clay is now, execute nothing
     that update (--no-hold: always press the best candidate, as before 2026-11-27)."""
+    hold_margin: float = 0.0
+    """Plasticine, with hold: m (Chamfer + EMD) a press must be predicted to gain, else it is held too."""
     guided: float = 0.0
     """Plasticine: share of the random draws placed where the clay stands above the goal, as deep as the
     goal is there (xembody.planning.proposals); the rest are uniform over the lump."""
@@ -197,6 +199,7 @@ def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
         cfg.device,
         cfg.seed * 100_003 + i,
         cfg.observe,
+        hold_margin=cfg.hold_margin,
     )
 
 
@@ -279,6 +282,8 @@ def check(cfg: PlanConfig) -> None:
         )
     if not 0.0 <= cfg.guided <= 1.0:
         raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
+    if cfg.hold_margin < 0:
+        raise XembodyError(f"--hold-margin is a predicted gain in m, at least 0, not {cfg.hold_margin}")
     if cfg.guided_kind not in GUIDED_KINDS:
         raise XembodyError(f"--guided-kind must be one of {', '.join(GUIDED_KINDS)}, not {cfg.guided_kind!r}")
     if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
@@ -317,7 +322,7 @@ def plan(cfg: PlanConfig) -> PlanSummary:
         # video: how episodes are kept, not run; first_episode: which of them this process runs
         ignore=("episodes", "first_episode", "out", "device", "threads", "video"),
         what="planned",
-        added={"world": "default", "observe": "full"},
+        added={"world": "default", "observe": "full", "hold_margin": 0.0},
     )
     results = []
     for i in tqdm(range(cfg.episodes), desc=f"plan {scene.hand.name} {cfg.task}", unit="episode"):

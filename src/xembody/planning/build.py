@@ -47,6 +47,7 @@ class PlannerSettings:
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
     seed: int = 0  # of the candidates' draws
     observe: str = "full"  # full: the object's particles are given; camera: a partial cloud (`perception`)
+    hold_margin: float = 0.0  # presses: m of predicted gain below which a press is held too
 
 
 def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
@@ -63,6 +64,7 @@ def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
         guided_kind=s.guided_kind,
         press_kinds=s.press_kinds,
         hold=s.hold and not rigid,
+        hold_margin=s.hold_margin,
     )
 
 

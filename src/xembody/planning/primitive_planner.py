@@ -70,6 +70,9 @@ class PrimitiveConfig:
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # one of GUIDED_KINDS
     hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
+    # m (Chamfer + EMD): with hold, a press must be predicted to end at least this much nearer the goal;
+    # gains smaller than the model's error or the camera's noise are as likely to spoil the clay
+    hold_margin: float = 0.0
     press_kinds: tuple[str, ...] = PRESS_KINDS  # presses: the kinds the random draws come from
 
 
@@ -186,7 +189,7 @@ class PrimitivePlanner:
             top = np.argsort(cost)[: cfg.exact]
             exact = [shape_error(preds[k][-1].double().numpy(), self._goal) for k in top]
             best, best_cost = int(top[int(np.argmin(exact))]), float(min(exact))
-        if cfg.hold and best_cost >= (now := shape_error(obs.object_points, self._goal)):
+        if cfg.hold and best_cost >= (now := shape_error(obs.object_points, self._goal)) - cfg.hold_margin:
             # Nothing is predicted to help: pressing anyway only spends the clay's best shape so far.
             held = np.zeros((0, len(obs.ctrl)))
             return Update(held, now, time.perf_counter() - t0, preds[best][:0])
