@@ -6,7 +6,11 @@ update, and each run minus a control on the episodes both ran (paired t on the b
         --control runs/plan/palm_leap_untrained --json docs/results/plan_palm_clay.json
 
 Runs are read from their `episodes/NNN.json` (finished episodes only, so a run still going can be
-compared); a run's name is its directory's.
+compared); a run's name is its directory's. A run given as `FIGURES.json:NAME` is read from figures this
+script wrote before (`--json`), for runs whose directories are gone:
+
+    python benchmarks/plan_runs.py runs/plan/palm_leap_target docs/results/plan_palm_leap.json:palm_leap \
+        --control docs/results/plan_palm_leap.json:palm_leap_untrained_press
 """
 
 from __future__ import annotations
@@ -41,7 +45,14 @@ class Episode:
 
 
 def episodes(run: Path) -> list[Episode]:
-    """A run's finished episodes, in order."""
+    """A run's finished episodes, in order (from its directory, or from saved figures: FILE.json:NAME)."""
+    if ".json:" in str(run):
+        path, name = str(run).rsplit(":", 1)
+        saved = json.loads(Path(path).read_text())
+        if name not in saved:
+            sys.exit(f"{path}: no run {name!r} (it has {', '.join(saved)})")
+        fields = Episode.__dataclass_fields__
+        return [Episode(**{k: e[k] for k in fields}) for e in saved[name]["per_episode"]]
     files = sorted((run / "episodes").glob("*.json"))
     if not files:
         sys.exit(f"{run}: no finished episodes (episodes/NNN.json)")
@@ -64,6 +75,11 @@ def episodes(run: Path) -> list[Episode]:
             )
         )
     return out
+
+
+def name_of(run: Path) -> str:
+    """A run's name: its directory's, or NAME of FILE.json:NAME."""
+    return str(run).rsplit(":", 1)[1] if ".json:" in str(run) else run.name
 
 
 def summary(name: str, eps: list[Episode], control: list[Episode] | None) -> dict:
@@ -101,7 +117,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write every run's figures here")
     args = ap.parse_args()
     control = episodes(args.control) if args.control else None
-    rows = [summary(r.name, episodes(r), None if r == args.control else control) for r in args.runs]
+    rows = [summary(name_of(r), episodes(r), None if r == args.control else control) for r in args.runs]
     print(
         f"{'run':34s} {'success':>8s} {'Wilson 95%':>12s} {'best (95% t)':>18s} {'final':>7s} {'gap':>5s} "
         f"{'holds':>5s} {'s/upd':>6s}  best - control"
