@@ -248,6 +248,19 @@ def test_zero_steps_saves_the_untrained_model_of_the_same_architecture(data, tmp
         torch.testing.assert_close(x, y, msg=k)
 
 
+def test_every_shipped_checkpoint_loads_by_name_with_the_hands_its_docstring_names():
+    from xembody.checkpoints import SHIPPED
+
+    hands = {}
+    for name, path in SHIPPED.items():
+        _, payload = load_model(name)
+        assert payload["step"] > 0 and path.stat().st_size < 2_000_000, name
+        hands[name] = set(payload["hands"])
+    five = {"allegro", "shadow", "aero", "franka_hand", "robotiq_2f85"}
+    assert hands["box-5hands"] == hands["plasticine-5hands"] == five  # LEAP, UMI, human: never seen
+    assert hands["plasticine-leap-only"] == {"leap"}  # the target-only baseline
+
+
 def test_an_untrained_copy_of_a_shipped_model_has_its_architecture_and_fresh_weights(tmp_path):
     """The control for a shipped model whose data are not at hand (`save_untrained`)."""
     from xembody.train.checkpoint import save_untrained

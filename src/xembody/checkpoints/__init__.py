@@ -28,6 +28,16 @@ CPU cores, drop `--device cuda`); LEAP, UMI and the human hand were never in its
 The step count is what `benchmarks/train_same_time.py --seconds 200` chose (docs/model.md). The earlier
 `plasticine-5hands` (20 episodes per hand, 1500 x 16 steps on the CPU) is `runs/train/clay_ours_5hands`
 in the figures that name it.
+
+`plasticine-leap-only` (`plasticine_leap_only.pt`, 0.7 MB): a baseline, not a model to deploy: the same
+architecture trained on LEAP's own clay alone (30 exploration episodes, seed 0), the same steps and batch
+as `plasticine-5hands` (the target-only arm of docs/planning.md: the paper's comparison of training on the
+target robot against cross-embodiment training). Reproduce it (about 15 minutes of collection and 52 of
+training on 2 CPU cores):
+
+    xembody collect --hand leap --task plasticine --object plasticine_mpm --episodes 30 --workers 2 \
+      --out runs/data/clay_leap --seed 0
+    xembody train --data runs/data/clay_leap --out runs/train/clay_target_leap --steps 1542 --batch-size 32
 """
 
 from __future__ import annotations
@@ -37,4 +47,5 @@ from pathlib import Path
 SHIPPED = {
     "box-5hands": Path(__file__).with_name("box_5hands.pt"),
     "plasticine-5hands": Path(__file__).with_name("plasticine_5hands.pt"),
+    "plasticine-leap-only": Path(__file__).with_name("plasticine_leap_only.pt"),
 }
