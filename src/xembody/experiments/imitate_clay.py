@@ -147,7 +147,7 @@ def imitate_clay_recording(
     n = len(scene.object_points())
     scene.reset(None)  # the standard start, where the recordings begin
     view = CameraView(scene, CLAY_CAMERA, seed=cfg.seed)
-    camera = view if cfg.observe == "camera" and cfg.model != "mujoco" else None
+    camera = view if cfg.plan_config().observe == "camera" else None  # the oracle sees the simulator's
     start_error = shape_error(complete(view().object_points, n), Goal(first_cloud(track, demo, n)))
     if start_error > MAX_START:
         raise XembodyError(
