@@ -4,6 +4,11 @@ is there, fingertips first (the goals' own kind of poke), with the wrist turned 
 across it; the shape error (Chamfer + EMD, m) after each poke.
 
     python benchmarks/greedy_pokes.py leap diagonal --turn along --pokes 8
+    python benchmarks/greedy_pokes.py human corner step --kind palm_press --shipped --pokes 12
+
+`--kind palm_press` presses the open palm instead (the current library's kind of press, its yaw fixed);
+`--shipped` scores against the shipped cloud (LEAP's, which every hand plans toward) instead of the hand's
+own run of the script: how many presses a hand with a smaller palm needs to make the same goal.
 
 If this stalls where the planners stall, the goals ask for more than following their excess: the clay a poke
 pushes aside spreads the lump, and where it spreads depends on the whole sequence (docs/planning.md).
@@ -20,7 +25,7 @@ import numpy as np
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
 from xembody.experiments.goal_shapes import RECIPES, Step, make_shape, poke, standard_start  # noqa: E402
-from xembody.goals import Goal, shape_error  # noqa: E402
+from xembody.goals import Goal, named_goal, shape_error  # noqa: E402
 from xembody.planning.proposals import MIN_EXCESS, excess  # noqa: E402
 from xembody.primitives import SPOT, within_reach  # noqa: E402
 
@@ -28,9 +33,12 @@ DISC = 0.01  # m: excess summed within this of a spot (about a fingertip's footp
 AXIS = 0.02  # m: the excess's direction is taken within this of the spot
 
 
-def greedy_step(points: np.ndarray, goal: np.ndarray, reach: float, turn: str) -> Step | None:
+def greedy_step(
+    points: np.ndarray, goal: np.ndarray, reach: float, turn: str, kind: str = "fingers_pinch"
+) -> Step | None:
     """The next poke: at the spot with the most excess nearby, as deep as the goal's surface there, the
-    wrist along (or across) the excess's main direction; None where nothing stands above the goal."""
+    wrist along (or across) the excess's main direction (a palm press: at the home yaw); None where nothing
+    stands above the goal."""
     over, goal_z = excess(points, goal)
     rel = points[:, :2] - points[:, :2].mean(0)
     ok = (over > MIN_EXCESS) & (np.linalg.norm(rel, axis=1) <= reach)
@@ -45,17 +53,25 @@ def greedy_step(points: np.ndarray, goal: np.ndarray, reach: float, turn: str) -
     yaw = float(np.arctan2(axis[1], axis[0])) + (np.pi / 2 if turn == "across" else 0.0)
     yaw = (yaw + np.pi / 2) % np.pi - np.pi / 2  # a fingertip line is the same either way round
     depth = float(points[:, 2].max() - goal_z[k])
-    return Step("fingers_pinch", tuple(within_reach(rel[k], reach)), depth, yaw)
+    if kind == "palm_press":
+        yaw = 0.0
+    return Step(kind, tuple(within_reach(rel[k], reach)), depth, yaw)
 
 
-def greedy_errors(hand: str, name: str, pokes: int, turn: str) -> list[float]:
-    """The error to `hand`'s version of shape `name` at the standard start and after each greedy poke."""
+def greedy_errors(
+    hand: str, name: str, pokes: int, turn: str, kind: str = "fingers_pinch", shipped: bool = False
+) -> list[float]:
+    """The error to `hand`'s version of shape `name` (`shipped`: the shipped cloud) at the standard start and
+    after each greedy poke."""
     scene, ctx = standard_start(hand)
     points = scene.object_points()
-    goal = Goal(make_shape(RECIPES[name], hand)[1])  # the hand's own version of the shape
+    if shipped:
+        goal = named_goal(name, len(points), points.mean(0))
+    else:
+        goal = Goal(make_shape(RECIPES[name], hand)[1])  # the hand's own version of the shape
     errors = [shape_error(points, goal)]
     for i in range(pokes):
-        step = greedy_step(points, goal.points, ctx.extent.radius * SPOT, turn)
+        step = greedy_step(points, goal.points, ctx.extent.radius * SPOT, turn, kind)
         if step is None:
             break
         points = poke(scene, ctx, step, lift=i > 0)
@@ -69,10 +85,13 @@ def main() -> None:
     p.add_argument("shapes", nargs="+", choices=list(RECIPES))
     p.add_argument("--pokes", type=int, default=8)
     p.add_argument("--turn", choices=("along", "across"), default="along")
+    p.add_argument("--kind", choices=("fingers_pinch", "palm_press"), default="fingers_pinch")
+    p.add_argument("--shipped", action="store_true", help="score against the shipped (LEAP's) cloud")
     args = p.parse_args()
     for name in args.shapes:
-        errors = greedy_errors(args.hand, name, args.pokes, args.turn)
-        print(args.hand, name, args.turn, " ".join(f"{e:.4f}" for e in errors), flush=True)
+        errors = greedy_errors(args.hand, name, args.pokes, args.turn, args.kind, args.shipped)
+        label = f"{args.kind} {'shipped' if args.shipped else 'own'}"
+        print(args.hand, name, args.turn, label, " ".join(f"{e:.4f}" for e in errors), flush=True)
 
 
 if __name__ == "__main__":

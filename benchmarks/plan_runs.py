@@ -11,6 +11,11 @@ script wrote before (`--json`), for runs whose directories are gone:
 
     python benchmarks/plan_runs.py runs/plan/palm_leap_target docs/results/plan_palm_leap.json:palm_leap \
         --control docs/results/plan_palm_leap.json:palm_leap_untrained_press
+
+A run split across processes or sessions (`xembody plan --first-episode`) is joined with `+`, named with
+`NAME=` in front (else by its first part); no episode may come twice:
+
+    python benchmarks/plan_runs.py control=docs/results/plan_palm_leap.json:palm_leap_untrained_press+runs/plan/ctrl_11
 """
 
 from __future__ import annotations
@@ -45,7 +50,16 @@ class Episode:
 
 
 def episodes(run: Path) -> list[Episode]:
-    """A run's finished episodes, in order (from its directory, or from saved figures: FILE.json:NAME)."""
+    """A run's finished episodes, in order (from its directory, from saved figures: FILE.json:NAME, or
+    joined from several: [NAME=]A+B)."""
+    spec = str(run).split("=", 1)[-1]
+    if "+" in spec:
+        joined = sorted((e for part in spec.split("+") for e in episodes(Path(part))), key=lambda e: e.episode)
+        twice = sorted({a.episode for a, b in zip(joined, joined[1:]) if a.episode == b.episode})
+        if twice:
+            sys.exit(f"{run}: episodes {twice} come from more than one part")
+        return joined
+    run = Path(spec)
     if ".json:" in str(run):
         path, name = str(run).rsplit(":", 1)
         saved = json.loads(Path(path).read_text())
@@ -78,8 +92,12 @@ def episodes(run: Path) -> list[Episode]:
 
 
 def name_of(run: Path) -> str:
-    """A run's name: its directory's, or NAME of FILE.json:NAME."""
-    return str(run).rsplit(":", 1)[1] if ".json:" in str(run) else run.name
+    """A run's name: NAME of NAME=..., else its (first part's) directory's, or NAME of FILE.json:NAME."""
+    spec = str(run)
+    if "=" in spec:
+        return spec.split("=", 1)[0]
+    first = spec.split("+")[0]
+    return first.rsplit(":", 1)[1] if ".json:" in first else Path(first).name
 
 
 def summary(name: str, eps: list[Episode], control: list[Episode] | None) -> dict:
