@@ -15,7 +15,8 @@ script wrote before (`--json`), for runs whose directories are gone:
 A run split across processes or sessions (`xembody plan --first-episode`) is joined with `+`, named with
 `NAME=` in front (else by its first part); no episode may come twice:
 
-    python benchmarks/plan_runs.py control=docs/results/plan_palm_leap.json:palm_leap_untrained_press+runs/plan/ctrl_11
+    python benchmarks/plan_runs.py \
+        control=docs/results/plan_palm_leap.json:palm_leap_untrained_press+runs/plan/ctrl_11
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def episodes(run: Path) -> list[Episode]:
     joined from several: [NAME=]A+B)."""
     spec = str(run).split("=", 1)[-1]
     if "+" in spec:
-        joined = sorted((e for part in spec.split("+") for e in episodes(Path(part))), key=lambda e: e.episode)
-        twice = sorted({a.episode for a, b in zip(joined, joined[1:]) if a.episode == b.episode})
+        parts = [e for part in spec.split("+") for e in episodes(Path(part))]
+        joined = sorted(parts, key=lambda e: e.episode)
+        numbers = [e.episode for e in joined]
+        twice = sorted({n for n in numbers if numbers.count(n) > 1})
         if twice:
             sys.exit(f"{run}: episodes {twice} come from more than one part")
         return joined
