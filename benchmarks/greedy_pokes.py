@@ -46,16 +46,19 @@ def greedy_step(
         return None
     d = np.linalg.norm(rel[:, None] - rel[None], axis=-1)
     k = int(np.argmax((d < DISC) @ np.where(ok, over, 0.0) * ok))
-    near = ok & (d[k] < AXIS)
+    yaw = 0.0 if kind == "palm_press" else excess_yaw(rel, over, ok & (d[k] < AXIS), turn)
+    depth = float(points[:, 2].max() - goal_z[k])
+    return Step(kind, tuple(within_reach(rel[k], reach)), depth, yaw)
+
+
+def excess_yaw(rel: np.ndarray, over: np.ndarray, near: np.ndarray, turn: str) -> float:
+    """The wrist yaw (rad) along (or across) the main direction of the excess `over` (N,) at the `near`
+    (N,) particles, positions `rel` (N, 2)."""
     w = over[near] / over[near].sum()
     centred = rel[near] - w @ rel[near]
     axis = np.linalg.eigh((w[:, None] * centred).T @ centred)[1][:, -1]
     yaw = float(np.arctan2(axis[1], axis[0])) + (np.pi / 2 if turn == "across" else 0.0)
-    yaw = (yaw + np.pi / 2) % np.pi - np.pi / 2  # a fingertip line is the same either way round
-    depth = float(points[:, 2].max() - goal_z[k])
-    if kind == "palm_press":
-        yaw = 0.0
-    return Step(kind, tuple(within_reach(rel[k], reach)), depth, yaw)
+    return (yaw + np.pi / 2) % np.pi - np.pi / 2  # a fingertip line is the same either way round
 
 
 def greedy_errors(

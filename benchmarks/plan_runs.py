@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,19 +51,29 @@ class Episode:
         return (self.start - self.best) / max(self.start - SHAPE_TOLERANCE, 1e-9)
 
 
+def parts_of(run: Path) -> tuple[str, list[Path]]:
+    """A run's name and its parts: `[NAME=]A+B+...` (module docstring); a part is a run directory or
+    FILE.json:NAME, named by its directory or NAME, and a joined run by its first part unless named."""
+    named, eq, spec = str(run).partition("=")
+    if not eq:
+        named, spec = "", named
+    parts = [Path(p) for p in spec.split("+")]
+    first = str(parts[0])
+    return named or (first.rsplit(":", 1)[1] if ".json:" in first else parts[0].name), parts
+
+
 def episodes(run: Path) -> list[Episode]:
     """A run's finished episodes, in order (from its directory, from saved figures: FILE.json:NAME, or
     joined from several: [NAME=]A+B)."""
-    spec = str(run).split("=", 1)[-1]
-    if "+" in spec:
-        parts = [e for part in spec.split("+") for e in episodes(Path(part))]
-        joined = sorted(parts, key=lambda e: e.episode)
-        numbers = [e.episode for e in joined]
-        twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    _, parts = parts_of(run)
+    if len(parts) > 1:
+        joined = sorted((e for part in parts for e in episodes(part)), key=lambda e: e.episode)
+        counts = Counter(e.episode for e in joined)
+        twice = sorted(n for n, c in counts.items() if c > 1)
         if twice:
             sys.exit(f"{run}: episodes {twice} come from more than one part")
         return joined
-    run = Path(spec)
+    run = parts[0]
     if ".json:" in str(run):
         path, name = str(run).rsplit(":", 1)
         saved = json.loads(Path(path).read_text())
@@ -92,15 +103,6 @@ def episodes(run: Path) -> list[Episode]:
             )
         )
     return out
-
-
-def name_of(run: Path) -> str:
-    """A run's name: NAME of NAME=..., else its (first part's) directory's, or NAME of FILE.json:NAME."""
-    spec = str(run)
-    if "=" in spec:
-        return spec.split("=", 1)[0]
-    first = spec.split("+")[0]
-    return first.rsplit(":", 1)[1] if ".json:" in first else Path(first).name
 
 
 def summary(name: str, eps: list[Episode], control: list[Episode] | None) -> dict:
@@ -138,7 +140,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write every run's figures here")
     args = ap.parse_args()
     control = episodes(args.control) if args.control else None
-    rows = [summary(name_of(r), episodes(r), None if r == args.control else control) for r in args.runs]
+    rows = [summary(parts_of(r)[0], episodes(r), None if r == args.control else control) for r in args.runs]
     print(
         f"{'run':34s} {'success':>8s} {'Wilson 95%':>12s} {'best (95% t)':>18s} {'final':>7s} {'gap':>5s} "
         f"{'holds':>5s} {'s/upd':>6s}  best - control"
