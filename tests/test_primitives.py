@@ -126,30 +126,3 @@ def test_perturbed_presses_stay_in_the_sampling_ranges_and_keep_their_kind():
         assert np.linalg.norm(q.spot) <= SPOT * ctx.extent.radius + 1e-12 and 0.0 <= q.closure <= CLOSED
         assert q.kind != "palm_press" or q.closure == 0.0  # a palm press never squeezes
         assert not np.allclose([q.depth, q.pitch, q.yaw, *q.spot], [p.depth, p.pitch, p.yaw, *p.spot])
-
-
-def test_a_palm_press_meets_the_clay_with_the_palm():
-    """The human hand presses in its own palm pose (thumb beside the index finger, palm level): the palm,
-    not the thumb, is lowest, and its footprint is palm-sized like LEAP's. Hands without a pose of their own
-    press fully open at the drawn pitch."""
-    from xembody.geometry import lowest_layer
-    from xembody.primitives import palm_press
-
-    footprints = {}
-    for name in ("human", "leap"):
-        scene = make_scene(name, "plasticine")
-        frame = hand_frame(scene.hand)
-        ctx = context(scene, frame)
-        press = palm_press(ctx)
-        rel = ctx.relative(ctx.orientation(press.yaw, press.pitch + frame.palm_pitch), press.open(ctx))
-        layer = lowest_layer(rel, 0.01)
-        footprints[name] = np.ptp(layer[:, :2], axis=0)
-        if name == "leap":
-            assert not frame.palm_closure.any() and frame.palm_pitch == 0.0
-            continue
-        palm = scene.hand.point_link == scene.hand.link_names.index("hand/palm")
-        thumb = np.array(["thumb" in scene.hand.link_names[k] for k in scene.hand.point_link])
-        assert rel[palm, 2].min() == rel[:, 2].min()
-        assert rel[thumb, 2].min() > rel[palm, 2].min() + 0.005  # the open thumb hung 37 mm below
-        assert np.isin(layer, rel[palm]).all(axis=1).mean() > 0.8
-    assert (footprints["human"] > 0.05).all() and (footprints["leap"] > 0.05).all()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mujoco
 import numpy as np
 import torch
@@ -18,23 +16,8 @@ from xembody.errors import XembodyError
 DEFAULT_WRIST = (0.0, 0.0, 0.25, 0.0, 0.0, 0.0)
 
 
-@dataclass(frozen=True)
-class PalmPose:
-    """How a hand presses with its palm where the rule derived from its kinematics does not (`hand_frame`:
-    every actuator at its opening end, pitched as the palm press draws): a per-hand constant, as a
-    hand's default wrist is.
-
-    `closure`: actuator name -> how far it closes (0: opening end, 1: closing end) during a palm press;
-    `pitch`: rad added to every palm press's pitch (negative: the heel of the palm first)."""
-
-    closure: tuple[tuple[str, float], ...] = ()
-    pitch: float = 0.0
-
-
 class MjcfHand(Embodiment):
     """A hand mounted on the 6-DoF wrist, from a spec made by `mount.mount_on_wrist`.
-
-    `palm_pose`: a subclass's own palm press (`PalmPose`); None: the rule every hand file gets.
 
     Args:
         name: registry name or file stem.
@@ -44,8 +27,6 @@ class MjcfHand(Embodiment):
         default_wrist: wrist pose (x, y, z, rx, ry, rz) of `default_qpos`.
         where: what errors name (the file it came from); default: `name`.
     """
-
-    palm_pose: PalmPose | None = None
 
     def __init__(
         self,

@@ -3,7 +3,6 @@
 * Which end of each actuator's range closes the hand: the end where the particles gather tighter.
 * A palm-down orientation: fingers horizontal, and closing the fingers moves them down. For grippers whose
   fingers close symmetrically (no net closing motion) the fingers point straight down instead.
-* A palm press's pose: open, unless the hand says otherwise (`MjcfHand.palm_pose`).
 * Hand geometry relative to the wrist for a given orientation and finger control, so a policy can put the
   hand's lowest or leading particles where it wants them.
 """
@@ -24,8 +23,6 @@ class HandFrame:
     open_ctrl: np.ndarray  # (n_ctrl,) every hand actuator at its opening end (wrist part = default)
     closed_ctrl: np.ndarray  # (n_ctrl,) every hand actuator at its closing end
     palm_down: np.ndarray  # (3, 3) wrist rotation that puts the palm down, fingers along +x
-    palm_closure: np.ndarray  # (n_ctrl,) each actuator's closure (0-1) in a palm press (hand.palm_pose)
-    palm_pitch: float = 0.0  # rad added to a palm press's pitch (hand.palm_pose)
 
     def ctrl(self, closure: np.ndarray | float) -> np.ndarray:
         """Hand actuator targets between open (0) and closed (1), per actuator or for all, (n_ctrl,)."""
@@ -57,19 +54,7 @@ def hand_frame(hand: MjcfHand) -> HandFrame:
         palm_down = world_axes @ hand_axes.T
     else:  # a gripper: fingers straight down
         palm_down = rotation_between(fingers, np.array([0.0, 0.0, -1.0]))
-    return HandFrame(open_ctrl, closed_ctrl, palm_down, *_palm_pose(hand))
-
-
-def _palm_pose(hand: MjcfHand) -> tuple[np.ndarray, float]:
-    """A palm press's per-actuator closure (n_ctrl,) and pitch offset: the hand's own `palm_pose`, else open
-    (0) and no offset."""
-    closure = np.zeros(hand.n_ctrl)
-    pose = hand.palm_pose
-    if pose is None:
-        return closure, 0.0
-    for name, c in pose.closure:
-        closure[hand.ctrl_names.index(name)] = c
-    return closure, pose.pitch
+    return HandFrame(open_ctrl, closed_ctrl, palm_down)
 
 
 def finger_axis(hand: MjcfHand, points: np.ndarray) -> np.ndarray:

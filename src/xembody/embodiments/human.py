@@ -20,7 +20,7 @@ import mujoco
 import numpy as np
 import torch
 
-from xembody.embodiments.hand import MjcfHand, PalmPose
+from xembody.embodiments.hand import MjcfHand
 from xembody.embodiments.kinematics import KinematicTree
 from xembody.errors import XembodyError
 from xembody.geometry import kabsch
@@ -177,11 +177,6 @@ def _add_joint(spec: mujoco.MjSpec, body: mujoco.MjsBody, name: str, axis, rng) 
 
 class HumanHand(MjcfHand):
     """The generated human hand; also turns tracked keypoints (B, 21, 3) into the same particles."""
-
-    # A person presses dough with the thumb beside the index finger and the palm level. The derived rule
-    # opens the thumb by swinging it under the palm (37 mm below it) and, the fingers' opening end being
-    # hyperextension, tilts the palm fingers-down: its "palm press" led with the thumb (docs/data.md).
-    palm_pose = PalmPose(closure=(("hand/thumb_abduction", 1.0),), pitch=-0.25)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,20 +39,18 @@ class Press:
     depth: float  # m below the object's top
     slides: np.ndarray  # (2, 2) m, the kneading slides of the wrist while pressed
 
-    def open(self, ctx: PrimitiveContext) -> np.ndarray:
-        """Closure of each actuator before the squeeze, (n_ctrl,): a palm presses flat (in the hand's own
-        palm pose), fingers slightly curled."""
-        if self.kind == "palm_press":
-            return ctx.frame.palm_closure
-        return np.full(ctx.hand.n_ctrl, 0.1)
+    @property
+    def open(self) -> float:
+        """Closure of every actuator before the squeeze: a palm presses flat, fingers slightly curled."""
+        return 0.0 if self.kind == "palm_press" else 0.1
 
     def waypoints(self, ctx: PrimitiveContext, obs: Observation) -> list[np.ndarray]:
         """Targets to pass through, each reached by a straight move: hover, press, hold, squeeze, two
         slides, open in the clay, lift."""
-        palm = self.kind == "palm_press"
-        rot = ctx.orientation(self.yaw, self.pitch + (ctx.frame.palm_pitch if palm else 0.0))
-        open_c = self.open(ctx)
-        closed = np.where(self.closing, np.maximum(open_c, self.closure), open_c)
+        rot = ctx.orientation(self.yaw, self.pitch)
+        n = ctx.hand.n_ctrl
+        open_c = np.full(n, self.open)
+        closed = np.where(self.closing, max(self.open, self.closure), open_c)
         rel = ctx.relative(rot, open_c)
         low = lowest_patch(rel)
         xy, top = obs.object_centre[:2] + self.spot - low[:, :2].mean(0), obs.object_top
