@@ -10,6 +10,14 @@ across it; the shape error (Chamfer + EMD, m) after each poke.
 `--shipped` scores against the shipped cloud (LEAP's, which every hand plans toward) instead of the hand's
 own run of the script: how many presses a hand with a smaller palm needs to make the same goal.
 
+`--roll R --pitch P --close ACTUATOR ...` try another palm pose than the one `hand_frame` derives: the
+palm-down wrist rolled by R rad about the fingers' axis (positive: a right hand's thumb side up) and
+pitched by P (negative: heel first), the named actuators at their closing end (docs/planning.md: the human
+hand's poses, 2026-12-07):
+
+    python benchmarks/greedy_pokes.py human corner step --kind palm_press --shipped --pokes 4 \
+        --roll -0.08 --pitch -0.1 --close hand/thumb_abduction
+
 If this stalls where the planners stall, the goals ask for more than following their excess: the clay a poke
 pushes aside spreads the lump, and where it spreads depends on the whole sequence (docs/planning.md).
 """
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +34,10 @@ import numpy as np
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
 from xembody.experiments.goal_shapes import RECIPES, Step, make_shape, poke, standard_start  # noqa: E402
+from xembody.geometry import rot_x, rot_y  # noqa: E402
 from xembody.goals import Goal, named_goal, shape_error  # noqa: E402
 from xembody.planning.proposals import MIN_EXCESS, excess  # noqa: E402
-from xembody.primitives import SPOT, within_reach  # noqa: E402
+from xembody.primitives import SPOT, PrimitiveContext, within_reach  # noqa: E402
 
 DISC = 0.01  # m: excess summed within this of a spot (about a fingertip's footprint)
 AXIS = 0.02  # m: the excess's direction is taken within this of the spot
@@ -61,12 +71,42 @@ def excess_yaw(rel: np.ndarray, over: np.ndarray, near: np.ndarray, turn: str) -
     return (yaw + np.pi / 2) % np.pi - np.pi / 2  # a fingertip line is the same either way round
 
 
+@dataclass(frozen=True)
+class Pose:
+    """A change to the hand's derived palm pose: roll and pitch of the palm-down wrist (rad), actuators
+    open at their closing end."""
+
+    roll: float = 0.0
+    pitch: float = 0.0
+    close: tuple[str, ...] = ()
+
+    def apply(self, ctx: PrimitiveContext) -> PrimitiveContext:
+        f, names = ctx.frame, ctx.hand.ctrl_names
+        unknown = set(self.close) - set(names)
+        if unknown:
+            raise SystemExit(f"{ctx.hand.name} has no actuator {', '.join(sorted(unknown))}")
+        # Swap the named actuators' ends: open at the closing end, and the span the step limits scale by kept.
+        idx = [names.index(a) for a in self.close]
+        open_ctrl, closed_ctrl = f.open_ctrl.copy(), f.closed_ctrl.copy()
+        open_ctrl[idx], closed_ctrl[idx] = f.closed_ctrl[idx], f.open_ctrl[idx]
+        palm_down = rot_y(self.pitch) @ rot_x(self.roll) @ f.palm_down
+        frame = replace(f, open_ctrl=open_ctrl, closed_ctrl=closed_ctrl, palm_down=palm_down)
+        return replace(ctx, frame=frame)
+
+
 def greedy_errors(
-    hand: str, name: str, pokes: int, turn: str, kind: str = "fingers_pinch", shipped: bool = False
+    hand: str,
+    name: str,
+    pokes: int,
+    turn: str,
+    kind: str = "fingers_pinch",
+    shipped: bool = False,
+    pose: Pose = Pose(),
 ) -> list[float]:
     """The error to `hand`'s version of shape `name` (`shipped`: the shipped cloud) at the standard start and
-    after each greedy poke."""
+    after each greedy poke, the hand in `pose`."""
     scene, ctx = standard_start(hand)
+    ctx = pose.apply(ctx)
     points = scene.object_points()
     if shipped:
         goal = named_goal(name, len(points), points.mean(0))
@@ -90,10 +130,16 @@ def main() -> None:
     p.add_argument("--turn", choices=("along", "across"), default="along")
     p.add_argument("--kind", choices=("fingers_pinch", "palm_press"), default="fingers_pinch")
     p.add_argument("--shipped", action="store_true", help="score against the shipped (LEAP's) cloud")
+    p.add_argument("--roll", type=float, default=0.0, help="rad about the fingers' axis, thumb side up")
+    p.add_argument("--pitch", type=float, default=0.0, help="rad added to every press's pitch")
+    p.add_argument("--close", nargs="*", default=(), help="actuators held at their closing end")
     args = p.parse_args()
+    pose = Pose(args.roll, args.pitch, tuple(args.close))
     for name in args.shapes:
-        errors = greedy_errors(args.hand, name, args.pokes, args.turn, args.kind, args.shipped)
+        errors = greedy_errors(args.hand, name, args.pokes, args.turn, args.kind, args.shipped, pose)
         label = f"{args.kind} {'shipped' if args.shipped else 'own'}"
+        if pose != Pose():
+            label += f" roll {pose.roll:+.2f} pitch {pose.pitch:+.2f} closed {','.join(pose.close) or '-'}"
         print(args.hand, name, args.turn, label, " ".join(f"{e:.4f}" for e in errors), flush=True)
 
 
