@@ -10,10 +10,10 @@ across it; the shape error (Chamfer + EMD, m) after each poke.
 `--shipped` scores against the shipped cloud (LEAP's, which every hand plans toward) instead of the hand's
 own run of the script: how many presses a hand with a smaller palm needs to make the same goal.
 
-`--roll R --pitch P --close ACTUATOR ...` try another palm pose than the one `hand_frame` derives: the
-palm-down wrist rolled by R rad about the fingers' axis (positive: a right hand's thumb side up) and
-pitched by P (negative: heel first), the named actuators at their closing end (docs/planning.md: the human
-hand's poses, 2026-12-07):
+`--roll R --pitch P --close ACTUATOR ... --yaw Y` try another palm pose than the one `hand_frame` derives:
+the palm-down wrist rolled by R rad about the fingers' axis (positive: a right hand's thumb side up) and
+pitched by P (negative: heel first), the named actuators at their closing end, every press turned by Y
+rad about the vertical (docs/planning.md: the human hand's poses, 2026-12-07):
 
     python benchmarks/greedy_pokes.py human corner step --kind palm_press --shipped --pokes 4 \
         --roll -0.08 --pitch -0.1 --close hand/thumb_abduction
@@ -79,6 +79,7 @@ class Pose:
     roll: float = 0.0
     pitch: float = 0.0
     close: tuple[str, ...] = ()
+    yaw: float = 0.0  # rad added to every press's wrist yaw (palm presses: turn the thumb off the clay)
 
     def apply(self, ctx: PrimitiveContext) -> PrimitiveContext:
         f, names = ctx.frame, ctx.hand.ctrl_names
@@ -117,7 +118,7 @@ def greedy_errors(
         step = greedy_step(points, goal.points, ctx.extent.radius * SPOT, turn, kind)
         if step is None:
             break
-        points = poke(scene, ctx, step, lift=i > 0)
+        points = poke(scene, ctx, replace(step, yaw=step.yaw + pose.yaw), lift=i > 0)
         errors.append(shape_error(points, goal))
     return errors
 
@@ -133,13 +134,15 @@ def main() -> None:
     p.add_argument("--roll", type=float, default=0.0, help="rad about the fingers' axis, thumb side up")
     p.add_argument("--pitch", type=float, default=0.0, help="rad added to every press's pitch")
     p.add_argument("--close", nargs="*", default=(), help="actuators held at their closing end")
+    p.add_argument("--yaw", type=float, default=0.0, help="rad added to every press's wrist yaw")
     args = p.parse_args()
-    pose = Pose(args.roll, args.pitch, tuple(args.close))
+    pose = Pose(args.roll, args.pitch, tuple(args.close), args.yaw)
     for name in args.shapes:
         errors = greedy_errors(args.hand, name, args.pokes, args.turn, args.kind, args.shipped, pose)
         label = f"{args.kind} {'shipped' if args.shipped else 'own'}"
         if pose != Pose():
-            label += f" roll {pose.roll:+.2f} pitch {pose.pitch:+.2f} closed {','.join(pose.close) or '-'}"
+            label += f" roll {pose.roll:+.2f} pitch {pose.pitch:+.2f} yaw {pose.yaw:+.2f}"
+            label += f" closed {','.join(pose.close) or '-'}"
         print(args.hand, name, args.turn, label, " ".join(f"{e:.4f}" for e in errors), flush=True)
 
 
