@@ -12,7 +12,7 @@ import torch
 
 from xembody.cli import main
 from xembody.errors import XembodyError
-from xembody.experiments.imitate import imitate_keyframes, load_demonstration
+from xembody.experiments.imitate import ImitateConfig, check, imitate_keyframes, load_demonstration
 from xembody.geometry import yaw_of
 from xembody.goals import Goal
 from xembody.planning import Update
@@ -158,6 +158,18 @@ def test_bad_recordings_are_refused_in_one_line_naming_the_file(recording, scene
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "offtable.npz" in err and "workspace" in err
+
+
+def test_the_planners_search_settings_reach_the_planner_and_bad_ones_are_refused():
+    # The clay oracle simulates every candidate, so its runs narrow the search (--candidates, --refine).
+    rec = (Path("demo.npz"),)
+    cfg = ImitateConfig(rec, task="plasticine", model="mujoco", hand="leap", candidates=8, refine=0)
+    pc = cfg.plan_config()
+    assert (pc.candidates, pc.refine, pc.model) == (8, 0, "mujoco")
+    assert ImitateConfig(rec, model="box-5hands", hand="leap").plan_config().refine == 2  # the planner's
+    with pytest.raises(XembodyError, match="--refine -1") as e:
+        check(ImitateConfig(rec, model="box-5hands", hand="leap", refine=-1))
+    assert "\n" not in str(e.value)
 
 
 class Holding:

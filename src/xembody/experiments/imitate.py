@@ -89,7 +89,10 @@ class ImitateConfig:
     planner: str = "ours"
     """ours (contact primitives), mppi, or paper."""
     candidates: int | None = None
-    """Primitives drawn per update (planner ours); default: 64 pushes."""
+    """Primitives drawn per update (planner ours); default: 64 pushes, 32 presses."""
+    refine: int = 2
+    """Plasticine: cross-entropy rounds after the random draws, 16 presses each (as `xembody plan
+    --refine`); the clay oracle simulates every one (about 25 s each), so it runs with fewer."""
     device: str = "cpu"
     threads: int = 0
     """Torch CPU threads (0: up to 2; 1 when several runs share the cores)."""
@@ -115,6 +118,7 @@ class ImitateConfig:
             planner=self.planner,
             max_updates=self.max_updates,
             candidates=self.candidates,
+            refine=self.refine,
             device=self.device,
             seed=self.seed,
             video="none",
@@ -208,6 +212,8 @@ def check(cfg: ImitateConfig) -> None:
         raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
     if cfg.max_updates < 1 or (cfg.keyframes or 1) < 1 or cfg.every < 1 or (cfg.candidates or 1) < 1:
         raise XembodyError("--max-updates, --keyframes, --every and --candidates must be positive")
+    if cfg.refine < 0:
+        raise XembodyError(f"--refine {cfg.refine}: a number of rounds, 0 or more")
     stems = [p.stem for p in cfg.recordings]
     if len(set(stems)) < len(stems):
         twice = sorted({s for s in stems if stems.count(s) > 1})
@@ -368,8 +374,14 @@ def imitate(cfg: ImitateConfig) -> ImitateSummary | ClayImitateSummary:
     dyn = make_dynamics(plan_cfg, scene)
     done = cfg.out / "recordings"
     done.mkdir(parents=True, exist_ok=True)
-    # added: settings introduced on 2026-12-04 (plasticine), with the values older box runs had
-    added = {"clear": PressKeyframeRule.clear, "guided": 0.5, "observe": "camera", "hold_margin": 0.0}
+    # added: settings introduced since 2026-12-04 (plasticine), with the values older runs had
+    added = {
+        "clear": PressKeyframeRule.clear,
+        "guided": 0.5,
+        "observe": "camera",
+        "hold_margin": 0.0,
+        "refine": 2,
+    }
     check_same_settings(
         cfg.out, cfg, ignore=("recordings", "out", "device", "threads"), what="imitated", added=added
     )
