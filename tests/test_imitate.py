@@ -166,7 +166,8 @@ def test_the_planners_search_settings_reach_the_planner_and_bad_ones_are_refused
     cfg = ImitateConfig(rec, task="plasticine", model="mujoco", hand="leap", candidates=8, refine=0)
     pc = cfg.plan_config()
     assert (pc.candidates, pc.refine, pc.model) == (8, 0, "mujoco")
-    assert ImitateConfig(rec, model="box-5hands", hand="leap").plan_config().refine == 2  # the planner's
+    default = ImitateConfig(rec, model="box-5hands", hand="leap").plan_config()
+    assert default.refine == 2  # the planner's own default
     with pytest.raises(XembodyError, match="--refine -1") as e:
         check(ImitateConfig(rec, model="box-5hands", hand="leap", refine=-1))
     assert "\n" not in str(e.value)

@@ -92,7 +92,7 @@ class ImitateConfig:
     """Primitives drawn per update (planner ours); default: 64 pushes, 32 presses."""
     refine: int = 2
     """Plasticine: cross-entropy rounds after the random draws, 16 presses each (as `xembody plan
-    --refine`); the clay oracle simulates every one (about 25 s each), so it runs with fewer."""
+    --refine`); the clay oracle simulates every one (about 30 s each), so it runs with fewer."""
     device: str = "cpu"
     threads: int = 0
     """Torch CPU threads (0: up to 2; 1 when several runs share the cores)."""
