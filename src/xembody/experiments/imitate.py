@@ -29,11 +29,11 @@ from xembody.experiments.imitate_clay import ClayImitateSummary, ClayImitationRe
 from xembody.experiments.imitate_clay import line as clay_line
 from xembody.experiments.imitate_clay import summarize as summarize_clay
 from xembody.experiments.imitate_clay import summary_line as clay_summary_line
-from xembody.experiments.plan import ORACLE, PlanConfig, make_dynamics, make_planner, outcome
+from xembody.experiments.plan import ORACLE, PlanConfig, check_search, make_dynamics, make_planner, outcome
 from xembody.explore import context
 from xembody.goals import GOAL_SHAPES_OBJECT, Goal
 from xembody.io import atomic_write_json
-from xembody.planning import PLANNERS, Dynamics
+from xembody.planning import Dynamics
 from xembody.planning.clay_subgoals import PressKeyframeRule
 from xembody.planning.perception import check_observe
 from xembody.planning.subgoals import Demonstration, KeyframeRule, demonstration
@@ -200,20 +200,13 @@ def check(cfg: ImitateConfig) -> None:
     if cfg.task not in ("box", "plasticine"):
         raise XembodyError(f"unknown task {cfg.task!r}; choose box or plasticine")
     check_observe(cfg.observe)
-    if not 0.0 <= cfg.guided <= 1.0:
-        raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
-    if cfg.hold_margin < 0:
-        raise XembodyError(f"--hold-margin is a predicted gain in m, at least 0, not {cfg.hold_margin}")
     if not cfg.recordings:
         raise XembodyError("give at least one recording (.npz)")
     if cfg.video not in ("mp4", "gif", "none"):
         raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
-    if cfg.planner != "ours" and cfg.planner not in PLANNERS:
-        raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
-    if cfg.max_updates < 1 or (cfg.keyframes or 1) < 1 or cfg.every < 1 or (cfg.candidates or 1) < 1:
-        raise XembodyError("--max-updates, --keyframes, --every and --candidates must be positive")
-    if cfg.refine < 0:
-        raise XembodyError(f"--refine {cfg.refine}: a number of rounds, 0 or more")
+    check_search(cfg.planner, cfg.max_updates, cfg.candidates, cfg.refine, cfg.guided, cfg.hold_margin)
+    if (cfg.keyframes or 1) < 1 or cfg.every < 1:
+        raise XembodyError(f"--keyframes {cfg.keyframes}, --every {cfg.every}: each must be positive")
     stems = [p.stem for p in cfg.recordings]
     if len(set(stems)) < len(stems):
         twice = sorted({s for s in stems if stems.count(s) > 1})

@@ -268,22 +268,34 @@ def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     return ep.arrays["object_points"][-1].astype(np.float64)
 
 
+def check_search(
+    planner: str, max_updates: int, candidates: int | None, refine: int, guided: float, hold_margin: float
+) -> None:
+    """The planner's search settings, one line for each bad one (`xembody plan` and `xembody imitate`)."""
+    if planner != "ours" and planner not in PLANNERS:
+        raise XembodyError(f"unknown planner {planner!r}; choose ours, {', '.join(PLANNERS)}")
+    if max_updates < 1 or (candidates or 1) < 1:
+        raise XembodyError(f"--max-updates {max_updates}, --candidates {candidates}: each must be positive")
+    if refine < 0:
+        raise XembodyError(f"--refine {refine}: a number of rounds, 0 or more")
+    if not 0.0 <= guided <= 1.0:
+        raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {guided}")
+    if hold_margin < 0:
+        raise XembodyError(f"--hold-margin is a predicted gain in m, at least 0, not {hold_margin}")
+
+
 def check(cfg: PlanConfig) -> None:
     """Reject bad settings before any episode starts."""
     if cfg.video not in ("mp4", "gif", "none"):
         raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
-    if cfg.planner != "ours" and cfg.planner not in PLANNERS:
-        raise XembodyError(f"unknown planner {cfg.planner!r}; choose ours, {', '.join(PLANNERS)}")
-    if cfg.episodes < 1 or cfg.max_updates < 1 or (cfg.candidates or 1) < 1 or cfg.refine < 0:
-        raise XembodyError("--episodes, --max-updates and --candidates must be positive, --refine >= 0")
+    check_search(cfg.planner, cfg.max_updates, cfg.candidates, cfg.refine, cfg.guided, cfg.hold_margin)
+    if cfg.episodes < 1:
+        raise XembodyError(f"--episodes {cfg.episodes}: at least 1")
     if not 0 <= cfg.first_episode < cfg.episodes:
         raise XembodyError(
-            f"--first-episode must be in 0..{cfg.episodes - 1} (below --episodes), not {cfg.first_episode}"
+            f"--first-episode must be in 0..{cfg.episodes - 1} (below --episodes {cfg.episodes}), "
+            f"not {cfg.first_episode}"
         )
-    if not 0.0 <= cfg.guided <= 1.0:
-        raise XembodyError(f"--guided is a share of the candidates, between 0 and 1, not {cfg.guided}")
-    if cfg.hold_margin < 0:
-        raise XembodyError(f"--hold-margin is a predicted gain in m, at least 0, not {cfg.hold_margin}")
     if cfg.guided_kind not in GUIDED_KINDS:
         raise XembodyError(f"--guided-kind must be one of {', '.join(GUIDED_KINDS)}, not {cfg.guided_kind!r}")
     if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
