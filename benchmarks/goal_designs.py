@@ -6,6 +6,11 @@ as deep as the goal is there) from the scene's saved state, executes the one tha
 (Chamfer + EMD), and stops at the threshold (0.0125) or when no candidate improves.
 
     python benchmarks/goal_designs.py leap ridge_deep step --candidates 8 --steps 6
+    python benchmarks/goal_designs.py leap corner6 --goal-hand human --kinds palm_press,fingers_pinch
+
+`--goal-hand REF` has REF run the design and the planning hand search toward REF's cloud (a library two
+hands can reach must be reached by a hand that did not make it: docs/planning.md); `--kinds` sets the kinds
+of press the search proposes (default: the design's own).
 
 Per step it prints the best, median and worst candidate's error: where the median candidate is as good as
 the best, the proposals alone reach the goal and an untrained model would too (the control must fail).
@@ -63,6 +68,19 @@ DESIGNS: dict[str, GoalShape] = {
             "cake",
             "the whole lump pressed flat, step by step",
             tuple(Step(PALM, (0.0, 0.0), d) for d in (0.015, 0.022, 0.029, 0.036)),
+        ),
+        GoalShape(
+            "corner6",
+            "the +x+y quarter pressed flat in six presses (a smaller palm flattens less a press)",
+            tuple(
+                Step(PALM, s, 0.035)
+                for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.03, 0.03), (0.02, 0.0), (0.0, 0.02))
+            ),
+        ),
+        GoalShape(
+            "step6",
+            "the +x half pressed flat in six presses",
+            tuple(Step(PALM, (0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
         ),
         GoalShape(
             "tilt",
@@ -142,14 +160,20 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--pick", choices=("best", "random"), default="best", help="random: the proposals alone")
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--goal-hand", default=None, help="the hand that makes the design (default: the hand)")
+    p.add_argument("--kinds", default=None, help="comma-separated press kinds the search proposes")
     args = p.parse_args()
+    maker = args.goal_hand or args.hand
     clouds = {}
     for name in args.designs:
         design = DESIGNS.get(name) or RECIPES[name]
-        start, goal = make_shape(design, args.hand)
+        start, goal = make_shape(design, maker)
         clouds[name] = goal
-        print(f"{args.hand} {name}: {shape_error(goal, Goal(start)):.4f} from the start", flush=True)
-        kinds = sorted({s.kind for s in design.steps})
+        print(f"{maker} {name}: {shape_error(goal, Goal(start)):.4f} from the start", flush=True)
+        if maker != args.hand:  # how far the planning hand's own run of the script ends from the goal
+            own = make_shape(design, args.hand)[1]
+            print(f"  {args.hand} running the script: {shape_error(own, Goal(goal)):.4f} from it", flush=True)
+        kinds = args.kinds.split(",") if args.kinds else sorted({s.kind for s in design.steps})
         for seed in range(args.seeds):
             runs = greedy_search(args.hand, goal, kinds, args.candidates, args.steps, seed, args.pick)
             for i, (e, med, worst) in enumerate(runs):
