@@ -171,6 +171,8 @@ def test_the_planners_search_settings_reach_the_planner_and_bad_ones_are_refused
     with pytest.raises(XembodyError, match="--refine -1") as e:
         check(ImitateConfig(rec, model="box-5hands", hand="leap", refine=-1))
     assert "\n" not in str(e.value)
+    with pytest.raises(XembodyError, match="--video must be mp4, gif or none"):
+        check(ImitateConfig(rec, model="box-5hands", hand="leap", video="webm"))
 
 
 class Holding:

@@ -354,6 +354,7 @@ def test_view_rejects_a_missing_episode_in_one_line(tmp_path, capsys):
         (["--model", "mujoco", "--goal-yaw", "400"], "unreachable"),
         (["--model", "mujoco", "--press-kinds", "fist"], "--press-kinds must be some of"),
         (["--model", "mujoco", "--first-episode", "1"], "--first-episode must be in 0..0"),
+        (["--model", "mujoco", "--video", "webm"], "--video must be mp4, gif or none"),
     ],
 )
 def test_plan_command_rejects_bad_input_in_one_line(tmp_path, capsys, extra, message):

@@ -29,7 +29,15 @@ from xembody.experiments.imitate_clay import ClayImitateSummary, ClayImitationRe
 from xembody.experiments.imitate_clay import line as clay_line
 from xembody.experiments.imitate_clay import summarize as summarize_clay
 from xembody.experiments.imitate_clay import summary_line as clay_summary_line
-from xembody.experiments.plan import ORACLE, PlanConfig, check_search, make_dynamics, make_planner, outcome
+from xembody.experiments.plan import (
+    ORACLE,
+    PlanConfig,
+    check_search,
+    check_video,
+    make_dynamics,
+    make_planner,
+    outcome,
+)
 from xembody.explore import context
 from xembody.goals import GOAL_SHAPES_OBJECT, Goal
 from xembody.io import atomic_write_json
@@ -202,8 +210,7 @@ def check(cfg: ImitateConfig) -> None:
     check_observe(cfg.observe)
     if not cfg.recordings:
         raise XembodyError("give at least one recording (.npz)")
-    if cfg.video not in ("mp4", "gif", "none"):
-        raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
+    check_video(cfg.video)
     check_search(cfg.planner, cfg.max_updates, cfg.candidates, cfg.refine, cfg.guided, cfg.hold_margin)
     if (cfg.keyframes or 1) < 1 or cfg.every < 1:
         raise XembodyError(f"--keyframes {cfg.keyframes}, --every {cfg.every}: each must be positive")

@@ -268,6 +268,12 @@ def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
     return ep.arrays["object_points"][-1].astype(np.float64)
 
 
+def check_video(video: str) -> None:
+    """--video: how episodes are filmed (`xembody plan` and `xembody imitate`)."""
+    if video not in ("mp4", "gif", "none"):
+        raise XembodyError(f"--video must be mp4, gif or none, not {video!r}")
+
+
 def check_search(
     planner: str, max_updates: int, candidates: int | None, refine: int, guided: float, hold_margin: float
 ) -> None:
@@ -286,8 +292,7 @@ def check_search(
 
 def check(cfg: PlanConfig) -> None:
     """Reject bad settings before any episode starts."""
-    if cfg.video not in ("mp4", "gif", "none"):
-        raise XembodyError(f"--video must be mp4, gif or none, not {cfg.video!r}")
+    check_video(cfg.video)
     check_search(cfg.planner, cfg.max_updates, cfg.candidates, cfg.refine, cfg.guided, cfg.hold_margin)
     if cfg.episodes < 1:
         raise XembodyError(f"--episodes {cfg.episodes}: at least 1")
