@@ -16,7 +16,7 @@ from xembody.data.store import EpisodeStore
 from xembody.errors import XembodyError
 from xembody.geometry import chamfer, exact_emd, mse, sinkhorn_emd
 from xembody.graph import knn_within, radius_edges
-from xembody.model import JointConfig, JointModel, OursConfig, OursModel, PaperModel, StepBatch
+from xembody.model import Ensemble, JointConfig, JointModel, OursConfig, OursModel, PaperModel, StepBatch
 from xembody.model.rigid import rigid_fit
 from xembody.train import TrainConfig, train
 from xembody.train.checkpoint import load_model
@@ -274,6 +274,25 @@ def test_an_untrained_copy_of_a_shipped_model_has_its_architecture_and_fresh_wei
     for (k, x), y in zip(copy.state_dict().items(), fresh.state_dict().values(), strict=True):
         torch.testing.assert_close(x, y, msg=k)
     assert any(not torch.equal(x, z) for x, z in zip(copy.parameters(), trained.parameters(), strict=True))
+
+
+def test_an_ensemble_predicts_its_members_mean_and_loads_from_names_joined_by_plus(tmp_path):
+    box, pb = load_model("box-5hands")
+    clay, pc = load_model("plasticine-5hands")
+    ens, payload = load_model("box-5hands+plasticine-5hands")
+    assert isinstance(ens, Ensemble) and payload["hands"] == sorted({*pb["hands"], *pc["hands"]})
+    members = payload["members"]
+    assert [m["name"] for m in members] == ["ours", "ours"] and "state" not in members[0]
+    s = random_scene()
+    with torch.no_grad():
+        a, b, both = box(s).obj_next, clay(s).obj_next, ens(s).obj_next
+    torch.testing.assert_close(both, (a + b) / 2)
+    assert (a - b).abs().max() > 1e-4  # the members disagree, so the mean is a third prediction
+    for spec in ("box-5hands+", "box-5hands++plasticine-5hands"):
+        with pytest.raises(XembodyError, match="joined by \\+, none empty"):
+            load_model(spec)
+    with pytest.raises(XembodyError, match="nowhere: no trained model"):
+        load_model(f"box-5hands+{tmp_path / 'nowhere'}")
 
 
 def test_checkpoint_round_trip_and_evaluate(data, tmp_path):

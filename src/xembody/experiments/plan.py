@@ -69,7 +69,8 @@ class PlanConfig:
 
     model: str
     """Run directory (or model.pt) made by `xembody train`, a shipped checkpoint (box-5hands,
-    plasticine-5hands), or `mujoco` to plan with MuJoCo itself (the oracle)."""
+    plasticine-5hands), several joined by + (an ensemble: their predictions averaged), or `mujoco` to plan
+    with MuJoCo itself (the oracle)."""
     hand: str
     """Registered hand name or MJCF or URDF path."""
     task: str = "box"

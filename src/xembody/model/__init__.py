@@ -1,6 +1,7 @@
 """World models: the paper's DPI-Net-style baseline and ours, behind one interface."""
 
 from xembody.model.base import Prediction, StepBatch, WorldModel
+from xembody.model.ensemble import Ensemble
 from xembody.model.joint import JointConfig, JointModel
 from xembody.model.ours import OursConfig, OursModel
 from xembody.model.paper import PaperConfig, PaperModel
@@ -13,6 +14,7 @@ MODELS = {
 
 __all__ = [
     "MODELS",
+    "Ensemble",
     "OursConfig",
     "OursModel",
     "PaperConfig",

@@ -9,7 +9,7 @@ import torch
 
 from xembody.errors import XembodyError
 from xembody.io import atomic_write
-from xembody.model import MODELS, WorldModel
+from xembody.model import MODELS, Ensemble, WorldModel
 
 CHECKPOINT = "checkpoint.pt"  # everything needed to resume training
 MODEL = "model.pt"  # the model alone, for evaluation and planning
@@ -39,10 +39,27 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+ENSEMBLE_SEP = "+"  # `--model A+B`: A's and B's predictions averaged (`xembody.model.ensemble`)
+
+
 def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[WorldModel, dict]:
     """The trained model of a run directory, a model.pt file or a shipped checkpoint's name (e.g.
-    `box-5hands`, see `xembody.checkpoints`), in eval mode on `device`, and its payload."""
+    `box-5hands`, see `xembody.checkpoints`), in eval mode on `device`, and its payload. Several joined
+    by "+" load as their `Ensemble`, whose payload lists the members' and the union of their hands."""
     from xembody.checkpoints import SHIPPED
+
+    parts = str(run).split(ENSEMBLE_SEP)
+    if len(parts) > 1 and not Path(run).exists():
+        if any(not p for p in parts):
+            raise XembodyError(f"--model {run}: an ensemble is models joined by {ENSEMBLE_SEP}, none empty")
+        loaded = [load_model(p, device) for p in parts]
+        payload = {
+            "name": "ensemble of " + ", ".join(pl["name"] for _, pl in loaded),
+            "members": [{k: v for k, v in pl.items() if k != "state"} for _, pl in loaded],
+            "step": max(pl["step"] for _, pl in loaded),
+            "hands": sorted({h for _, pl in loaded for h in pl["hands"]}),
+        }
+        return Ensemble([m for m, _ in loaded]).eval().to(device), payload
 
     path = SHIPPED.get(str(run), Path(run))
     path = path / MODEL if path.is_dir() else path
