@@ -83,6 +83,16 @@ DESIGNS: dict[str, GoalShape] = {
             tuple(Step(PALM, (0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
         ),
         GoalShape(
+            "step_y6",
+            "the +y half pressed flat in six presses",
+            tuple(Step(PALM, (x, 0.02), 0.035) for x in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+        ),
+        GoalShape(
+            "step_nx6",
+            "the -x half pressed flat in six presses",
+            tuple(Step(PALM, (-0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+        ),
+        GoalShape(
             "tilt",
             "a slope along y",
             tuple(
