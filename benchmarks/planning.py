@@ -143,7 +143,10 @@ def main() -> None:
         print(f"plasticine under 10 s per update: {best <= 10.0}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmark.json").write_text(
-        json.dumps({"hand": args.hand, "model": args.model, **table, "plasticine": clay}, indent=2)
+        json.dumps(
+            {"hand": args.hand, "model": args.model, "clay_model": args.clay_model, **table, "plasticine": clay},
+            indent=2,
+        )
     )
 
 
