@@ -144,7 +144,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmark.json").write_text(
         json.dumps(
-            {"hand": args.hand, "model": args.model, "clay_model": args.clay_model, **table, "plasticine": clay},
+            dict(hand=args.hand, model=args.model, clay_model=args.clay_model, **table, plasticine=clay),
             indent=2,
         )
     )
