@@ -92,6 +92,17 @@ DESIGNS: dict[str, GoalShape] = {
             "the -x half pressed flat in six presses",
             tuple(Step(PALM, (-0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
         ),
+        # The human hand's thumb-led press flattens a row along x twice as much as one along y at the home
+        # yaw (docs/clay.md): the rows along y again, the wrist turned a quarter either way.
+        *(
+            GoalShape(
+                f"{name}_{side}",
+                f"{name} with the wrist turned {yaw:+.2f} rad",
+                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+            )
+            for name, x in (("step6", 0.02), ("step_nx6", -0.02))
+            for side, yaw in (("l", np.pi / 2), ("r", -np.pi / 2))
+        ),
         GoalShape(
             "tilt",
             "a slope along y",
