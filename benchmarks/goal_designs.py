@@ -37,6 +37,7 @@ from xembody.primitives import SPOT  # noqa: E402
 PALM, POKE = "palm_press", "fingers_pinch"
 SHALLOWEST, DEEPEST = 0.008, 0.036  # m: 80% of the lump's height (the planner's presses stop at 35 mm)
 CORNERS = ((0.02, 0.02), (-0.02, 0.02), (-0.02, -0.02), (0.02, -0.02))
+ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
 DESIGNS: dict[str, GoalShape] = {
     s.name: s
     for s in (
@@ -80,17 +81,17 @@ DESIGNS: dict[str, GoalShape] = {
         GoalShape(
             "step6",
             "the +x half pressed flat in six presses",
-            tuple(Step(PALM, (0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+            tuple(Step(PALM, (0.02, y), 0.035) for y in ROW6),
         ),
         GoalShape(
             "step_y6",
             "the +y half pressed flat in six presses",
-            tuple(Step(PALM, (x, 0.02), 0.035) for x in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+            tuple(Step(PALM, (x, 0.02), 0.035) for x in ROW6),
         ),
         GoalShape(
             "step_nx6",
             "the -x half pressed flat in six presses",
-            tuple(Step(PALM, (-0.02, y), 0.035) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+            tuple(Step(PALM, (-0.02, y), 0.035) for y in ROW6),
         ),
         # The human hand's thumb-led press flattens a row along x twice as much as one along y at the home
         # yaw (docs/clay.md): the rows along y again, the wrist turned a quarter either way.
@@ -98,7 +99,7 @@ DESIGNS: dict[str, GoalShape] = {
             GoalShape(
                 f"{name}_{side}",
                 f"{name} with the wrist turned {yaw:+.2f} rad",
-                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)),
+                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in ROW6),
             )
             for name, x in (("step6", 0.02), ("step_nx6", -0.02))
             for side, yaw in (("l", np.pi / 2), ("r", -np.pi / 2))

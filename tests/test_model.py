@@ -257,6 +257,7 @@ def test_every_shipped_checkpoint_loads_by_name_with_the_hands_its_docstring_nam
         assert payload["step"] > 0 and path.stat().st_size < 2_000_000, name
         hands[name] = set(payload["hands"])
     five = {"allegro", "shadow", "aero", "franka_hand", "robotiq_2f85"}
+    # LEAP, UMI and the human hand: never seen
     assert hands["box-5hands"] == hands["plasticine-5hands"] == hands["plasticine-5hands-200"] == five
     assert hands["plasticine-leap-only"] == {"leap"}  # the target-only baseline
 

@@ -55,6 +55,7 @@ from xembody.sim.objects import RigidObject
 from xembody.sim.oracle import ExternalDynamics, MujocoDynamics, oracle
 from xembody.sim.scene import Scene
 from xembody.sim.tasks import make_scene
+from xembody.sim.video import FORMATS
 from xembody.sim.worlds import get_world
 from xembody.stats import proportion_ci
 from xembody.train.checkpoint import resolve_device
@@ -271,7 +272,7 @@ def press_goal(cfg: PlanConfig, i: int) -> np.ndarray:
 
 def check_video(video: str) -> None:
     """--video: how episodes are filmed (`xembody plan` and `xembody imitate`)."""
-    if video not in ("mp4", "gif", "none"):
+    if video not in (*FORMATS, "none"):
         raise XembodyError(f"--video must be mp4, gif or none, not {video!r}")
 
 

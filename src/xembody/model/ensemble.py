@@ -17,18 +17,16 @@ from xembody.model.base import Prediction, StepBatch, WorldModel
 
 
 class Ensemble(WorldModel):
+    """For prediction (planning, evaluation), not trained as one: members never see `obj_next`, so no
+    auxiliary losses come back."""
+
     name = "ensemble"
 
     def __init__(self, members: Sequence[WorldModel]):
         if len(members) < 2:
             raise ValueError(f"an ensemble needs at least 2 members, not {len(members)}")
-        nn.Module.__init__(self)
+        super().__init__()
         self.members = nn.ModuleList(members)
 
     def forward(self, scene: StepBatch, obj_next: torch.Tensor | None = None) -> Prediction:
-        preds = [m(scene, obj_next) for m in self.members]
-        aux: dict[str, torch.Tensor] = {}
-        for p in preds:  # training losses, if any, averaged like the predictions
-            for k, v in p.aux.items():
-                aux[k] = aux.get(k, 0.0) + v / len(preds)
-        return Prediction(torch.stack([p.obj_next for p in preds]).mean(0), aux)
+        return Prediction(torch.stack([m(scene).obj_next for m in self.members]).mean(0))

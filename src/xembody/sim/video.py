@@ -14,6 +14,7 @@ MARKER_RADIUS = 0.003  # m
 MARKER_RGBA = np.array([0.1, 0.85, 0.2, 0.9], np.float32)
 CLAY_RADIUS = 0.003  # m
 CLAY_RGBA = np.array([0.3, 0.6, 0.9, 1.0], np.float32)
+FORMATS = ("gif", "mp4")  # what `write_video` writes, named by the file's suffix
 
 
 def add_spheres(scn: mujoco.MjvScene, points: np.ndarray, radius: float, rgba: np.ndarray) -> None:
@@ -58,7 +59,7 @@ def write_video(frames: list[np.ndarray], path: Path, fps: float) -> Path:
     """Write frames as .gif (Pillow) or .mp4 (imageio-ffmpeg), atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix not in (".gif", ".mp4"):
+    if path.suffix.removeprefix(".") not in FORMATS:
         raise ValueError(f"{path}: video must end in .gif or .mp4")
     with atomic_path(path) as tmp:
         _write_frames(frames, tmp, fps)
