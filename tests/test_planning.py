@@ -12,11 +12,12 @@ from PIL import Image
 from xembody.embodiments import hand_frame
 from xembody.errors import XembodyError
 from xembody.explore import context, episode_rng
+from xembody.geometry import lowest_patch
 from xembody.goals import check_points, pose_errors
 from xembody.observation import Observation
 from xembody.planning import MPPI, MPPIConfig
 from xembody.planning.costs import CostConfig, plan_cost, shape_distance
-from xembody.primitives import hover_ctrl
+from xembody.primitives import PALM_PITCH, hover_ctrl
 from xembody.sim.closed_loop import run_plan_episode
 from xembody.sim.goals import box_goal, scene_errors
 from xembody.sim.oracle import MujocoDynamics
@@ -511,8 +512,10 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
     goal = obs.object_points.copy()
     goal[goal[:, 1] > centre[1], 2] -= 0.012
 
-    def draws(guided: float, kind: str = "palm"):
-        cfg = PrimitiveConfig(kind="press", candidates=16, seed=3, guided=guided, guided_kind=kind)
+    def draws(guided: float, kind: str = "palm", yaws: tuple[float, ...] = (0.0,)):
+        cfg = PrimitiveConfig(
+            kind="press", candidates=16, seed=3, guided=guided, guided_kind=kind, guided_yaws=yaws
+        )
         return PrimitivePlanner(cfg, FollowWrist(), ctx, goal)._draws(obs)
 
     plain, half, full = draws(0.0), draws(0.5), draws(1.0)
@@ -531,6 +534,19 @@ def test_guided_presses_land_where_the_clay_stands_above_the_goal():
     drawn = draws(1.0, "drawn")
     assert all(p.kind == q.kind and p.yaw == q.yaw for p, q in zip(plain, drawn, strict=True))
     assert all(np.array_equal(a.spot, b.spot) for a, b in zip(full, drawn, strict=True))
+    # `guided_yaws`: the k-th guided palm press turns the wrist to the k-th yaw (cyclically), same spots;
+    yaws = (0.0, np.pi / 2, -np.pi / 2)
+    turned = draws(1.0, yaws=yaws)
+    assert [q.yaw for q in turned] == [yaws[k % 3] for k in range(16)]
+    assert all(
+        np.array_equal(a.spot, b.spot) and a.depth == b.depth for a, b in zip(full, turned, strict=True)
+    )
+    # a turned palm lands the same patch turned a quarter: its long side along the other axis.
+    patches = [lowest_patch(ctx.relative(ctx.orientation(y, PALM_PITCH), 0.0)) for y in (0.0, np.pi / 2)]
+    span = [np.ptp(p[:, :2], axis=0) for p in patches]
+    np.testing.assert_allclose(span[1], span[0][::-1], rtol=0.05)
+    with pytest.raises(ValueError, match="guided yaws"):
+        draws(0.5, yaws=(4.0,))
     with pytest.raises(ValueError, match="between 0 and 1"):
         draws(1.5)
     with pytest.raises(ValueError, match="unknown guided kind"):

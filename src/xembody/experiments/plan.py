@@ -45,7 +45,7 @@ from xembody.planning import (
     primitive_config,
 )
 from xembody.planning.perception import PerceivingPlanner, Perception, check_observe
-from xembody.primitives import PRESS_KINDS, PrimitiveContext, hover_ctrl
+from xembody.primitives import PRESS_KINDS, YAW_LIMIT, PrimitiveContext, hover_ctrl
 from xembody.resume import check_same_settings
 from xembody.sensing import CLAY_CAMERA, DepthCamera
 from xembody.sim.camera import CameraView
@@ -119,6 +119,9 @@ class PlanConfig:
     guided_kind: str = "palm"
     """Plasticine: guided draws are flat palm presses at the wrist's home yaw (palm), or pokes of a random
     draw's own kind and wrist (drawn: 1 in 3 a palm press, as before 2026-12-03)."""
+    guided_yaws: tuple[float, ...] = (0.0,)
+    """Plasticine, guided palm presses: the wrist yaws (rad) they cycle through, e.g. 0 1.5708 -1.5708 for
+    a hand whose palm flattens rows across it only (the human hand, docs/clay.md)."""
     press_kinds: tuple[str, ...] = PRESS_KINDS
     """Plasticine: the press kinds the random draws come from (e.g. palm_press alone: the named goals are
     palm presses' work, and the model mispredicts the human hand's pinches, docs/planning.md)."""
@@ -202,6 +205,7 @@ def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
         cfg.seed * 100_003 + i,
         cfg.observe,
         hold_margin=cfg.hold_margin,
+        guided_yaws=cfg.guided_yaws,
     )
 
 
@@ -307,6 +311,10 @@ def check(cfg: PlanConfig) -> None:
         raise XembodyError(f"--guided-kind must be one of {', '.join(GUIDED_KINDS)}, not {cfg.guided_kind!r}")
     if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
         raise XembodyError(f"--press-kinds must be some of {', '.join(PRESS_KINDS)}, not {cfg.press_kinds}")
+    if not cfg.guided_yaws or max(abs(y) for y in cfg.guided_yaws) > YAW_LIMIT:
+        raise XembodyError(
+            f"--guided-yaws must be one or more yaws within +-{YAW_LIMIT} rad, not {cfg.guided_yaws}"
+        )
     check_pose_goal(cfg.goal_yaw, cfg.goal_shift)
     get_world(cfg.world)
     if cfg.goal is not None and cfg.goal not in [*shape_names(), "all"]:

@@ -42,6 +42,7 @@ class PlannerSettings:
     hold: bool = True  # presses: execute nothing where no press is predicted to help
     guided: float = 0.0  # presses: share of the draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # presses: guided draws are palm presses, or pokes of the drawn kind
+    guided_yaws: tuple[float, ...] = (0.0,)  # presses: rad, the wrist yaws guided palm presses cycle through
     press_kinds: tuple[str, ...] = PRESS_KINDS  # presses: the kinds the random draws come from
     gate_points: int = 400  # dense hand particles for the contact gate; 0 turns it off
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
@@ -62,6 +63,7 @@ def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
         refine=0 if rigid else s.refine,
         guided=0.0 if rigid else s.guided,
         guided_kind=s.guided_kind,
+        guided_yaws=s.guided_yaws,
         press_kinds=s.press_kinds,
         hold=s.hold and not rigid,
         hold_margin=s.hold_margin,

@@ -10,8 +10,10 @@ plan, and scores only their end states. The chosen primitive runs to its end, th
 again (closed loop at the level of primitives).
 
 With `guided` (presses), that share of the random draws take their spot and depth from where the clay
-stands above the goal (`proposals.guided_spots`): flat palm presses at the wrist's home yaw
-(`guided_kind="palm"`: the primitive that lowers a region), or pokes of the random draw's own kind and
+stands above the goal (`proposals.guided_spots`): flat palm presses, the k-th at wrist yaw
+`guided_yaws[k % len(guided_yaws)]` (`guided_kind="palm"`: the primitive that lowers a region; the home
+yaw alone by default, and a hand whose palm is longer than wide lowers rows across it, so a goal's rows
+along another axis need the wrist turned), or pokes of the random draw's own kind and
 wrist (`"drawn"`, as before 2026-12-03: only 1 in 3 a palm press). With `hold`, an update whose best
 press is not predicted to end nearer the goal than the clay is now executes nothing (an empty `Update`).
 `press_kinds` limits the random draws to some of the press kinds (palm presses alone, for goals that
@@ -39,6 +41,7 @@ from xembody.primitives import (
     PLAN_PUSH,
     PRESS_KINDS,
     SPOT,
+    YAW_LIMIT,
     Press,
     PrimitiveContext,
     PrimitivePlan,
@@ -69,6 +72,7 @@ class PrimitiveConfig:
     exact: int = 4  # chamfer_emd: the best few by the fast Sinkhorn are re-scored with exact EMD
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # one of GUIDED_KINDS
+    guided_yaws: tuple[float, ...] = (0.0,)  # rad: guided palm presses cycle through these wrist yaws
     hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
     # m (Chamfer + EMD): with hold, a press must be predicted to end at least this much nearer the goal;
     # gains smaller than the model's error or the camera's noise are as likely to spoil the clay
@@ -129,6 +133,10 @@ class PrimitivePlanner:
             raise ValueError(f"unknown guided kind {cfg.guided_kind!r}; choose {', '.join(GUIDED_KINDS)}")
         if not cfg.press_kinds or set(cfg.press_kinds) - set(PRESS_KINDS):
             raise ValueError(f"press kinds must be some of {', '.join(PRESS_KINDS)}, got {cfg.press_kinds}")
+        if not cfg.guided_yaws or max(abs(y) for y in cfg.guided_yaws) > YAW_LIMIT:
+            raise ValueError(
+                f"guided yaws must be one or more within +-{YAW_LIMIT} rad, got {cfg.guided_yaws}"
+            )
         self.cfg, self.dynamics, self.ctx = cfg, dynamics, ctx
         self.rng = np.random.default_rng(cfg.seed)
         self.goal = torch.as_tensor(goal, dtype=torch.float64)
@@ -148,7 +156,8 @@ class PrimitivePlanner:
             reach = self.ctx.extent.radius * SPOT
             pairs = guided_spots(self.rng, obs.object_points, self._goal.points, reach, n)
             for k, (spot, depth) in enumerate(pairs):
-                base = palm_press(self.ctx) if cfg.guided_kind == "palm" else prims[k]
+                yaw = cfg.guided_yaws[k % len(cfg.guided_yaws)]
+                base = palm_press(self.ctx, yaw) if cfg.guided_kind == "palm" else prims[k]
                 prims[k] = poke_at(base, self.ctx, spot, depth)
         return prims
 

@@ -10,7 +10,7 @@ in both (tests check it).
 * `Press` (plasticine): the paper's PalmPress, FingersPinch and ThumbPinch.
 """
 
-from xembody.primitives.context import ObjectExtent, PrimitiveContext, hover_ctrl
+from xembody.primitives.context import YAW_LIMIT, ObjectExtent, PrimitiveContext, hover_ctrl
 from xembody.primitives.motion import StepLimits, clamp_step, straight
 from xembody.primitives.plan import PrimitivePlan
 from xembody.primitives.press import (
@@ -40,6 +40,7 @@ __all__ = [
     "Push",
     "PushRanges",
     "StepLimits",
+    "YAW_LIMIT",
     "clamp_step",
     "hover_ctrl",
     "palm_press",

@@ -147,11 +147,14 @@ def poke_at(press: Press, ctx: PrimitiveContext, spot: np.ndarray, depth: float)
     return replace(press, spot=spot, depth=depth, closure=0.0, slides=np.zeros_like(press.slides))
 
 
-def palm_press(ctx: PrimitiveContext) -> Press:
-    """A flat palm press at the wrist's home yaw (0: where every episode starts, so no turn), its middle
-    pitch, at the object's centre, as shallow as presses go: the base `poke_at` moves to a spot and depth."""
+def palm_press(ctx: PrimitiveContext, yaw: float = 0.0) -> Press:
+    """A flat palm press with the wrist at `yaw` (rad; 0, the home yaw, is where every episode starts, so
+    no turn), its middle pitch, at the object's centre, as shallow as presses go: the base `poke_at` moves
+    to a spot and depth."""
+    if abs(yaw) > YAW_LIMIT:
+        raise ValueError(f"a palm press's yaw must be within +-{YAW_LIMIT} rad, got {yaw}")
     closing = np.zeros(ctx.hand.n_ctrl, dtype=bool)
-    return Press("palm_press", 0.0, PALM_PITCH, closing, 0.0, np.zeros(2), DEPTH[0], np.zeros((2, 2)))
+    return Press("palm_press", float(yaw), PALM_PITCH, closing, 0.0, np.zeros(2), DEPTH[0], np.zeros((2, 2)))
 
 
 def within_reach(spot: np.ndarray, reach: float) -> np.ndarray:
