@@ -29,7 +29,15 @@ import numpy as np
 
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
-from xembody.experiments.goal_shapes import RECIPES, GoalShape, Step, make_shape, poke, standard_start  # noqa: E402
+from xembody.experiments.goal_shapes import (  # noqa: E402
+    RECIPES,
+    ROW6,
+    GoalShape,
+    Step,
+    make_shape,
+    poke,
+    standard_start,
+)
 from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
 from xembody.planning.proposals import guided_spots  # noqa: E402
 from xembody.primitives import SPOT  # noqa: E402
@@ -37,7 +45,6 @@ from xembody.primitives import SPOT  # noqa: E402
 PALM, POKE = "palm_press", "fingers_pinch"
 SHALLOWEST, DEEPEST = 0.008, 0.036  # m: 80% of the lump's height (the planner's presses stop at 35 mm)
 CORNERS = ((0.02, 0.02), (-0.02, 0.02), (-0.02, -0.02), (0.02, -0.02))
-ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
 DESIGNS: dict[str, GoalShape] = {
     s.name: s
     for s in (
@@ -121,9 +128,12 @@ DESIGNS: dict[str, GoalShape] = {
 }
 
 
-def proposal(kind: str, spot: np.ndarray, depth: float, rng: np.random.Generator) -> Step:
-    """A guided (spot, depth) as a scripted step of `kind`: palms flat, fingertip lines at a random yaw."""
-    yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kind != PALM else 0.0
+def proposal(
+    kind: str, spot: np.ndarray, depth: float, rng: np.random.Generator, palm_yaw: float = 0.0
+) -> Step:
+    """A guided (spot, depth) as a scripted step of `kind`: palms flat at `palm_yaw`, fingertip lines at a
+    random yaw."""
+    yaw = float(rng.uniform(-np.pi / 2, np.pi / 2)) if kind != PALM else palm_yaw
     return Step(kind, tuple(spot), float(np.clip(depth, SHALLOWEST, DEEPEST)), yaw)
 
 
@@ -135,11 +145,16 @@ def greedy_search(
     steps: int,
     seed: int = 0,
     pick: str = "best",
+    palm_yaws: tuple[float, ...] = (0.0,),
+    verbose: bool = False,
+    clear: bool = False,
 ) -> list[tuple[float, float, float]]:
     """From the standard start, `steps` greedy presses toward `goal` (No, 3) with exact dynamics: for each,
     (error after it, median and worst candidate's error); the first entry is the start's error thrice.
     `pick="random"` is the control: the first guided proposal runs unscored (no lookahead at all; median
-    and worst are then its own error)."""
+    and worst are then its own error). Candidate k's palm presses turn the wrist to
+    `palm_yaws[k % len(palm_yaws)]`; `verbose` prints every candidate; `clear`: approaches rise where a
+    turn would tilt the hand into the clay (`Press.targets`)."""
     rng = np.random.default_rng(seed)
     scene, ctx = standard_start(hand)
     points, target = scene.object_points(), Goal(goal)
@@ -153,22 +168,24 @@ def greedy_search(
         if not pairs:
             break
         if pick == "random":  # what the proposals alone do
-            points = poke(scene, ctx, proposal(kinds[0], *pairs[0], rng), lift=i > 0)
+            points = poke(scene, ctx, proposal(kinds[0], *pairs[0], rng, palm_yaws[0]), i > 0, clear=clear)
             now = shape_error(points, target)
             out.append((now, now, now))
             continue
         saved, tried = scene.save(), []
         for k, (spot, depth) in enumerate(pairs):
-            step = proposal(kinds[k % len(kinds)], spot, depth, rng)
+            step = proposal(kinds[k % len(kinds)], spot, depth, rng, palm_yaws[k % len(palm_yaws)])
             try:
-                tried.append((shape_error(poke(scene, ctx, step, lift=i > 0), target), step))
+                tried.append((shape_error(poke(scene, ctx, step, i > 0, clear=clear), target), step))
+                if verbose:
+                    print(f"    press {i + 1} candidate {k}: {tried[-1][0]:.4f} {step}", flush=True)
             finally:  # every candidate starts from the same state
                 scene.restore(saved)
         errors = [e for e, _ in tried]
         best, step = min(tried, key=lambda t: t[0])
         if best >= now:
             break
-        points = poke(scene, ctx, step, lift=i > 0)
+        points = poke(scene, ctx, step, i > 0, clear=clear)
         now = shape_error(points, target)
         out.append((now, float(np.median(errors)), max(errors)))
     return out
@@ -182,8 +199,17 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--pick", choices=("best", "random"), default="best", help="random: the proposals alone")
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--verbose", action="store_true", help="print every candidate's press and error")
+    p.add_argument(
+        "--clear", action="store_true", help="approaches rise where a turn would dip into the clay"
+    )
     p.add_argument("--goal-hand", default=None, help="the hand that makes the design (default: the hand)")
     p.add_argument("--kinds", default=None, help="comma-separated press kinds the search proposes")
+    p.add_argument(
+        "--palm-yaws",
+        default="0",
+        help="comma-separated wrist yaws (rad) the guided palm presses cycle through",
+    )
     args = p.parse_args()
     maker = args.goal_hand or args.hand
     clouds = {}
@@ -197,7 +223,19 @@ def main() -> None:
             print(f"  {args.hand} running the script: {shape_error(own, Goal(goal)):.4f} from it", flush=True)
         kinds = args.kinds.split(",") if args.kinds else sorted({s.kind for s in design.steps})
         for seed in range(args.seeds):
-            runs = greedy_search(args.hand, goal, kinds, args.candidates, args.steps, seed, args.pick)
+            yaws = tuple(float(y) for y in args.palm_yaws.split(","))
+            runs = greedy_search(
+                args.hand,
+                goal,
+                kinds,
+                args.candidates,
+                args.steps,
+                seed,
+                args.pick,
+                yaws,
+                args.verbose,
+                args.clear,
+            )
             for i, (e, med, worst) in enumerate(runs):
                 print(
                     f"  seed {seed}, {i} presses: {e:.5f} (median {med:.5f}, worst {worst:.5f})", flush=True

@@ -126,3 +126,41 @@ def test_perturbed_presses_stay_in_the_sampling_ranges_and_keep_their_kind():
         assert np.linalg.norm(q.spot) <= SPOT * ctx.extent.radius + 1e-12 and 0.0 <= q.closure <= CLOSED
         assert q.kind != "palm_press" or q.closure == 0.0  # a palm press never squeezes
         assert not np.allclose([q.depth, q.pitch, q.yaw, *q.spot], [p.depth, p.pitch, p.yaw, *p.spot])
+
+
+def test_a_cleared_approach_keeps_a_turning_hand_above_the_clay():
+    """The wrist's hinge angles move linearly, so the human hand turning from -90 to +90 degrees between
+    presses tilts on the way and dips into the clay; with `clear` its approach rises first and every
+    particle stays above the hover height, the press itself unchanged. A move that already clears is left as
+    it is."""
+    from dataclasses import replace
+
+    from xembody.embodiments.hand_frame import points_at
+    from xembody.primitives import PALM_PITCH, Press
+    from xembody.primitives.motion import clear_transit
+    from xembody.primitives.press import HOVER_GAP
+
+    scene = make_scene("human", "plasticine")
+    ctx = context(scene, hand_frame(scene.hand))
+    scene.reset(episode_rng(0, 0))
+    scene.set_hand(hover_ctrl(ctx, scene.observe()))
+    obs = scene.observe()
+
+    def press(yaw: float) -> Press:
+        no = np.zeros(scene.hand.n_ctrl, dtype=bool)
+        return Press("palm_press", yaw, PALM_PITCH, no, 0.0, np.zeros(2), 0.03, np.zeros((2, 2)))
+
+    last = press(-np.pi / 2).targets(ctx, obs, obs.ctrl, lift=False).targets[-1]  # ends hovering, turned
+    here = replace(obs, ctrl=last, hand_points=points_at(scene.hand, last[None])[0])
+    floor = obs.object_top + HOVER_GAP
+    plain, cleared = (press(np.pi / 2).targets(ctx, here, last, clear=c) for c in (False, True))
+
+    def lowest(targets) -> float:
+        return float(points_at(scene.hand, np.stack(targets))[..., 2].min())
+
+    assert lowest(plain.approach) < obs.object_top - 0.005  # ploughs through the clay's top
+    assert lowest(cleared.approach) > floor - 0.001
+    np.testing.assert_allclose(np.stack(cleared.contact), np.stack(plain.contact))
+    up = last.copy()
+    up[2] += 0.05
+    assert clear_transit(up, last, scene.hand, ctx.frame, ctx.limits, floor) == []  # straight down: clear

@@ -37,13 +37,13 @@ def hand_frame(hand: MjcfHand) -> HandFrame:
     trials = np.repeat(base[None], 2 * n, axis=0)
     for a in range(n):
         trials[2 * a, 6 + a], trials[2 * a + 1, 6 + a] = lo[6 + a], hi[6 + a]
-    pts = _points(hand, trials)
+    pts = points_at(hand, trials)
     spread = np.linalg.norm(pts - pts.mean(1, keepdims=True), axis=-1).mean(-1).reshape(n, 2)
     closes_high = spread[:, 1] < spread[:, 0]
     open_ctrl, closed_ctrl = base.copy(), base.copy()
     open_ctrl[6:] = np.where(closes_high, lo[6:], hi[6:])
     closed_ctrl[6:] = np.where(closes_high, hi[6:], lo[6:])
-    p_open, p_closed = _points(hand, np.stack([open_ctrl, closed_ctrl]))
+    p_open, p_closed = points_at(hand, np.stack([open_ctrl, closed_ctrl]))
     fingers = finger_axis(hand, p_open)
     motion = (p_closed - p_open).mean(0)
     normal = motion - motion.dot(fingers) * fingers
@@ -80,7 +80,7 @@ def _depth(model, body: int) -> int:
     return d
 
 
-def _points(hand: MjcfHand, ctrl: np.ndarray) -> np.ndarray:
+def points_at(hand: MjcfHand, ctrl: np.ndarray) -> np.ndarray:
     """Particles at actuator targets (B, n_ctrl) -> (B, Nh, 3), placed by MuJoCo's kinematics (policies call
     this every segment; for one pose it is ~50x cheaper than the batched torch FK)."""
     with torch.no_grad():
@@ -92,4 +92,4 @@ def relative_points(hand: MjcfHand, rot: np.ndarray, ctrl: np.ndarray) -> np.nda
     """Hand particles relative to the wrist origin with the wrist rotated by `rot`, (Nh, 3)."""
     c = np.array(ctrl, dtype=np.float64)
     c[:3], c[3:6] = 0.0, euler_xyz(rot)
-    return _points(hand, c[None])[0]
+    return points_at(hand, c[None])[0]

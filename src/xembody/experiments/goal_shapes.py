@@ -3,8 +3,8 @@ paper's primitives (`xembody.primitives.Press`) on the MPM lump from the standar
 and the clay's particles at the end are the goal.
 
 `xembody goals --make` regenerates the shipped clouds (`src/xembody/goal_shapes/`: one `NAME.npy` per
-shape, `start.npy`, each of `VERSION_HANDS`' own runs of the scripts in `HAND/NAME.npy`, and `shapes.json`
-with each shape's recipe and its measured distances); in every version, every shape is at least
+shape, `start.npy`, each of `VERSION_HANDS`' own runs of its scripts (`script`) in `HAND/NAME.npy`, and
+`shapes.json` with each shape's recipe and its measured distances); in every version, every shape is at least
 `MIN_FROM_START` (Chamfer + EMD, m: twice the success threshold) from the start and at least `MIN_APART`
 from every other shape (tests check the shipped files).
 """
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 MIN_FROM_START = 2 * SHAPE_TOLERANCE  # 0.025 m
 MIN_APART = SHAPE_TOLERANCE  # 0.0125 m
 REFERENCE_HAND = GOAL_SHAPES_HAND
-# Hands whose own runs of the scripts would ship beside the reference's (HAND/NAME.npy). None do: a region
-# pressed flat is a goal any hand can reach, and allegro's and the human's smaller palms flatten too little
-# in four presses to meet the rules above (docs/clay.md), so every hand plans toward LEAP's clouds.
-VERSION_HANDS: tuple[str, ...] = ()
 SPOT_NOISE = 0.002  # m: the reference hand landing this far off each spot: how sensitive a shape is
 OBJECT = GOAL_SHAPES_OBJECT
 
@@ -130,6 +126,48 @@ FIRST_LIBRARY = by_name(
 )
 RECIPES: dict[str, GoalShape] = {**SHAPES, **FIRST_LIBRARY}  # every script a benchmark can run by name
 
+# A hand's own versions of the shapes (HAND/NAME.npy): the same regions pressed flat by that hand's own
+# scripts. The human hand's palm flattens too little in four presses to meet the rules above, and its
+# thumb-led press flattens a row across the palm twice as much as one along it (docs/clay.md, "The human
+# hand's own six-press versions"): six presses a region, rows along y with the wrist turned a quarter.
+ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
+QUARTER = np.pi / 2  # rad
+
+
+def row6(name: str, description: str, spot: Callable[[float], tuple[float, float]], yaw: float = 0.0):
+    """A region pressed flat by six palm presses along a row, `spot(t)` for t in ROW6, the wrist at `yaw`."""
+    return GoalShape(name, description, tuple(Step(PALM, spot(t), FLAT, yaw=yaw) for t in ROW6))
+
+
+VERSION_SCRIPTS: dict[str, dict[str, GoalShape]] = {
+    "human": by_name(
+        row6(
+            "step",
+            "the +x half: six presses along y, the wrist turned -90 deg",
+            lambda t: (0.02, t),
+            -QUARTER,
+        ),
+        row6("step_y", "the +y half: six presses along x", lambda t: (t, 0.02)),
+        row6(
+            "step_nx",
+            "the -x half: six presses along y, the wrist turned +90 deg",
+            lambda t: (-0.02, t),
+            QUARTER,
+        ),
+        palm_flat(
+            "corner",
+            "the +x+y quarter in six presses",
+            ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.03, 0.03), (0.02, 0.0), (0.0, 0.02)),
+        ),
+    ),
+}
+VERSION_HANDS: tuple[str, ...] = tuple(VERSION_SCRIPTS)  # hands whose own versions ship
+
+
+def script(name: str, hand: str = REFERENCE_HAND) -> GoalShape:
+    """The script `hand` runs to make the named shape: its own version's, else the reference's."""
+    return VERSION_SCRIPTS.get(hand, {}).get(name, SHAPES[name])
+
 
 def make_shape(
     shape: GoalShape,
@@ -193,11 +231,14 @@ def standard_start(hand: str):
     return scene, ctx
 
 
-def poke(scene, ctx, step: Step, lift: bool = True, on_frame: Callable | None = None) -> np.ndarray:
+def poke(
+    scene, ctx, step: Step, lift: bool = True, on_frame: Callable | None = None, clear: bool = False
+) -> np.ndarray:
     """Run one scripted primitive in `scene` (from where the hand is; `lift`: up clear of the clay first;
-    `on_frame(scene)` after every step); returns the object particles after it (No, 3)."""
+    `clear`: higher where the turn would tilt the hand into it, `Press.targets`; `on_frame(scene)` after
+    every step); returns the object particles after it (No, 3)."""
     obs = scene.observe()
-    for target in press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift=lift).targets:
+    for target in press_of(step, scene.hand.n_ctrl).targets(ctx, obs, obs.ctrl, lift, clear).targets:
         scene.step(target)
         if on_frame:
             on_frame(scene)
@@ -236,7 +277,7 @@ def make_all(out: Path = GOAL_SHAPES, names: list[str] | None = None, progress: 
             version = out / hand / f"{name}.npy"
             if not version.exists():
                 version.parent.mkdir(exist_ok=True)
-                _save(version, make_shape(SHAPES[name], hand)[1])
+                _save(version, make_shape(script(name, hand), hand)[1])
         if name not in sensitivity:
             noisy = make_shape(SHAPES[name], REFERENCE_HAND, SPOT_NOISE, seed=1)[1]
             sensitivity[name] = shape_error(noisy, Goal(np.load(path)))
@@ -281,6 +322,7 @@ def describe(out: Path, sensitivity: dict[str, float]) -> dict:
             "versions": {
                 hand: {
                     **v[name],
+                    "steps": [asdict(s) for s in script(name, hand).steps],
                     "to_reference": shape_error(
                         np.load(out / hand / f"{name}.npy"), Goal(np.load(out / f"{name}.npy"))
                     ),

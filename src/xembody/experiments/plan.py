@@ -122,6 +122,10 @@ class PlanConfig:
     guided_yaws: tuple[float, ...] = (0.0,)
     """Plasticine, guided palm presses: the wrist yaws (rad) they cycle through, e.g. 0 1.5708 -1.5708 for
     a hand whose palm flattens rows across it only (the human hand, docs/clay.md)."""
+    clear_turns: bool = False
+    """Plasticine: a press's approach rises first where turning the wrist would tilt the hand into the
+    clay (the wrist's hinge angles move linearly: the human hand turned from -90 to +90 degrees dips 17 mm);
+    off by default, as every figure before 2026-12-07 was measured."""
     press_kinds: tuple[str, ...] = PRESS_KINDS
     """Plasticine: the press kinds the random draws come from (e.g. palm_press alone: the named goals are
     palm presses' work, and the model mispredicts the human hand's pinches, docs/planning.md)."""
@@ -194,18 +198,19 @@ class PlanSummary:
 def settings(cfg: PlanConfig, i: int) -> PlannerSettings:
     """Episode i's planner settings (each episode draws its candidates from its own seed)."""
     return PlannerSettings(
-        cfg.candidates,
-        cfg.refine,
-        cfg.hold,
-        cfg.guided,
-        cfg.guided_kind,
-        cfg.press_kinds,
-        cfg.gate_points,
-        cfg.device,
-        cfg.seed * 100_003 + i,
-        cfg.observe,
-        hold_margin=cfg.hold_margin,
+        candidates=cfg.candidates,
+        refine=cfg.refine,
+        hold=cfg.hold,
+        guided=cfg.guided,
+        guided_kind=cfg.guided_kind,
         guided_yaws=cfg.guided_yaws,
+        clear_turns=cfg.clear_turns,
+        press_kinds=cfg.press_kinds,
+        gate_points=cfg.gate_points,
+        device=cfg.device,
+        seed=cfg.seed * 100_003 + i,
+        observe=cfg.observe,
+        hold_margin=cfg.hold_margin,
     )
 
 

@@ -43,6 +43,7 @@ class PlannerSettings:
     guided: float = 0.0  # presses: share of the draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # presses: guided draws are palm presses, or pokes of the drawn kind
     guided_yaws: tuple[float, ...] = (0.0,)  # presses: rad, the wrist yaws guided palm presses cycle through
+    clear_turns: bool = False  # presses: approaches rise where a turn would tilt the hand into the clay
     press_kinds: tuple[str, ...] = PRESS_KINDS  # presses: the kinds the random draws come from
     gate_points: int = 400  # dense hand particles for the contact gate; 0 turns it off
     device: str = "cpu"  # where the world model runs (the hand's kinematics stay on the CPU)
@@ -64,6 +65,7 @@ def primitive_config(rigid: bool, settings: PlannerSettings) -> PrimitiveConfig:
         guided=0.0 if rigid else s.guided,
         guided_kind=s.guided_kind,
         guided_yaws=s.guided_yaws,
+        clear_turns=s.clear_turns,
         press_kinds=s.press_kinds,
         hold=s.hold and not rigid,
         hold_margin=s.hold_margin,

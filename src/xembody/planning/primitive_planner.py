@@ -73,6 +73,7 @@ class PrimitiveConfig:
     guided: float = 0.0  # presses: share of the random draws placed where the clay stands above the goal
     guided_kind: str = "palm"  # one of GUIDED_KINDS
     guided_yaws: tuple[float, ...] = (0.0,)  # rad: guided palm presses cycle through these wrist yaws
+    clear_turns: bool = False  # presses: approaches rise where a turn would tilt the hand into the clay
     hold: bool = False  # presses: execute nothing where no candidate is predicted to end nearer the goal
     # m (Chamfer + EMD): with hold, a press must be predicted to end at least this much nearer the goal;
     # gains smaller than the model's error or the camera's noise are as likely to spoil the clay
@@ -97,9 +98,14 @@ def draw(
     raise ValueError(f"unknown primitive kind {kind!r}; choose {', '.join(KINDS)}")
 
 
-def from_here(primitive: Push | Press, ctx: PrimitiveContext, obs: Observation) -> PrimitivePlan:
+def from_here(
+    primitive: Push | Press, ctx: PrimitiveContext, obs: Observation, clear: bool = False
+) -> PrimitivePlan:
     """A primitive's targets from the current ones, lifting clear of the object first (as exploration
-    does: a hand turning or moving low drags clay and knocks boxes)."""
+    does: a hand turning or moving low drags clay and knocks boxes); with `clear` (presses), higher where
+    the turn would tilt the hand into the clay (`Press.targets`)."""
+    if clear and isinstance(primitive, Press):
+        return primitive.targets(ctx, obs, obs.ctrl, lift=True, clear=True)
     return primitive.targets(ctx, obs, obs.ctrl, lift=True)
 
 
@@ -162,7 +168,7 @@ class PrimitivePlanner:
         return prims
 
     def _targets(self, primitive: Push | Press, obs: Observation) -> list[np.ndarray]:
-        return from_here(primitive, self.ctx, obs).targets
+        return from_here(primitive, self.ctx, obs, self.cfg.clear_turns).targets
 
     def score(self, seqs: list[list[np.ndarray]], obs: Observation) -> tuple[np.ndarray, list, list]:
         """Roll target sequences out from `obs`: (cost of each (S,), each one's predicted object particles

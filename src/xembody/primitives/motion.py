@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xembody.embodiments.hand_frame import HandFrame
+from xembody.embodiments.hand import MjcfHand
+from xembody.embodiments.hand_frame import HandFrame, points_at
 from xembody.geometry import nearest_euler
 
 
@@ -51,3 +52,27 @@ def clamp_step(a: np.ndarray, b: np.ndarray, frame: HandFrame, limits: StepLimit
     d = b - a
     ratio = (np.abs(d) / bound).max(initial=0.0)
     return b if ratio <= 1.0 + 1e-6 else a + d / ratio  # slack: straight() rounds its step count
+
+
+CLEARANCE_SLACK = 0.001  # m: a transit dipping less than this below its floor is left as it is
+
+
+def clear_transit(
+    a: np.ndarray, b: np.ndarray, hand: MjcfHand, frame: HandFrame, limits: StepLimits, floor: float
+) -> list[np.ndarray]:
+    """Targets (n_ctrl,) to pass through on a transit from a to b so that no hand particle goes below
+    `floor` (m) where both ends are above it: none where the straight move already keeps clear; else
+    straight up to a height the move clears, across there, then down to b.
+
+    A straight move interpolates the wrist's hinge angles, so a large turn tilts the hand on the way (the
+    human hand turned half a circle, from -90 to +90 degrees, dips 17 mm at mid-turn) and would sweep
+    through the object it is turning over."""
+    steps, _ = straight(a, b, frame, limits, transit=True)
+    path = np.stack([a, *steps])
+    low = points_at(hand, path)[..., 2].min(1)  # (T,) lowest particle at each step
+    if low.min() >= min(floor, low[0], low[-1]) - CLEARANCE_SLACK:
+        return []
+    height = max(a[2], b[2], floor - float((low - path[:, 2]).min()))  # wrist height the whole move clears
+    up, across = a.copy(), b.copy()
+    up[2] = across[2] = height
+    return [up, across]
