@@ -111,6 +111,16 @@ DESIGNS: dict[str, GoalShape] = {
             for name, x in (("step6", 0.02), ("step_nx6", -0.02))
             for side, yaw in (("l", np.pi / 2), ("r", -np.pi / 2))
         ),
+        # Nearer goals for the human hand than the six-press rows (which stall one-press lookahead near
+        # 0.015, the oracle too): LEAP's four-press rows along y, the wrist turned as above.
+        *(
+            GoalShape(
+                f"{name}4_{side}",
+                f"{name} in LEAP's four presses with the wrist turned {yaw:+.2f} rad",
+                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in (0.0, 0.02, -0.02, 0.0)),
+            )
+            for name, x, side, yaw in (("step", 0.02, "r", -np.pi / 2), ("step_nx", -0.02, "l", np.pi / 2))
+        ),
         GoalShape(
             "tilt",
             "a slope along y",
