@@ -31,11 +31,11 @@ os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] 
 
 from xembody.experiments.goal_shapes import (  # noqa: E402
     RECIPES,
-    ROW6,
     GoalShape,
     Step,
     make_shape,
     poke,
+    row6,
     standard_start,
 )
 from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
@@ -85,29 +85,14 @@ DESIGNS: dict[str, GoalShape] = {
                 for s in ((0.02, 0.02), (0.03, 0.01), (0.01, 0.03), (0.03, 0.03), (0.02, 0.0), (0.0, 0.02))
             ),
         ),
-        GoalShape(
-            "step6",
-            "the +x half pressed flat in six presses",
-            tuple(Step(PALM, (0.02, y), 0.035) for y in ROW6),
-        ),
-        GoalShape(
-            "step_y6",
-            "the +y half pressed flat in six presses",
-            tuple(Step(PALM, (x, 0.02), 0.035) for x in ROW6),
-        ),
-        GoalShape(
-            "step_nx6",
-            "the -x half pressed flat in six presses",
-            tuple(Step(PALM, (-0.02, y), 0.035) for y in ROW6),
-        ),
+        row6("step6", "the +x half pressed flat in six presses", lambda t: (0.02, t)),
+        row6("step_y6", "the +y half pressed flat in six presses", lambda t: (t, 0.02)),
+        row6("step_nx6", "the -x half pressed flat in six presses", lambda t: (-0.02, t)),
         # The human hand's thumb-led press flattens a row along x twice as much as one along y at the home
-        # yaw (docs/clay.md): the rows along y again, the wrist turned a quarter either way.
+        # yaw (docs/clay.md): the rows along y again, the wrist turned a quarter either way (the human's
+        # shipped `step` and `step_nx` are step6_r and step_nx6_l: `VERSION_SCRIPTS`).
         *(
-            GoalShape(
-                f"{name}_{side}",
-                f"{name} with the wrist turned {yaw:+.2f} rad",
-                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in ROW6),
-            )
+            row6(f"{name}_{side}", f"{name} with the wrist turned {yaw:+.2f} rad", lambda t, x=x: (x, t), yaw)
             for name, x in (("step6", 0.02), ("step_nx6", -0.02))
             for side, yaw in (("l", np.pi / 2), ("r", -np.pi / 2))
         ),

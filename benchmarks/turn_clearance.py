@@ -25,7 +25,7 @@ from xembody.embodiments.hand_frame import points_at  # noqa: E402
 from xembody.experiments.goal_shapes import standard_start  # noqa: E402
 from xembody.primitives import sample_press, straight  # noqa: E402
 from xembody.primitives.motion import clear_transit  # noqa: E402
-from xembody.primitives.press import HOVER_GAP  # noqa: E402
+from xembody.primitives.press import HOVER_GAP, lifted  # noqa: E402
 
 
 def approaches(hand: str, draws: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,8 +41,7 @@ def approaches(hand: str, draws: int, seed: int = 0) -> tuple[np.ndarray, np.nda
         here = replace(obs, ctrl=current, hand_points=points_at(scene.hand, current[None])[0])
         if k:
             hover = press.waypoints(ctx, here)[0]
-            up = current.copy()
-            up[2] += max(0.0, obs.object_top + 0.01 - here.hand_points[:, 2].min())
+            up = lifted(current, here)
             steps, _ = straight(up, hover, ctx.frame, ctx.limits, transit=True)
             low.append(points_at(scene.hand, np.stack([up, *steps]))[..., 2].min() - obs.object_top)
             turn.append(abs(press.yaw - yaw))

@@ -27,6 +27,7 @@ DEPTH = (0.008, 0.035)  # m below the top, and at most DEPTH_FRACTION of the obj
 DEPTH_FRACTION = 0.8  # leave clay under the hand
 SPOT = 0.7  # spots lie within this fraction of the object's radius (a square lump's sides are at 0.71)
 HOVER_GAP = 0.004  # m: the hand's lowest particle this far above the object's top before it presses
+LIFT_GAP = 0.01  # m: and this far above it before the approach turns and moves the hand
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,14 @@ class Press:
 
         `clear` is off by default because every dataset and figure before 2026-12-07 was made without it:
         measured on 149 exploration draws from the standard start, LEAP's approaches dip below the clay's
-        top in 26 (up to 17 mm, turns of 0.4-1.4 rad), the human hand's in 2 (docs/clay.md)."""
+        top in 26 (up to 17 mm, turns of 0.14-1.42 rad), the human hand's in 2 (docs/clay.md,
+        `benchmarks/turn_clearance.py`)."""
         approach = []
         if lift:
-            up = current.copy()
-            up[2] += max(0.0, obs.object_top + 0.01 - obs.hand_points[:, 2].min())
-            approach, current = straight(current, up, ctx.frame, ctx.limits, transit=True)
+            approach, current = straight(current, lifted(current, obs), ctx.frame, ctx.limits, transit=True)
         contact = []
+        floor = obs.object_top + HOVER_GAP
         for i, w in enumerate(self.waypoints(ctx, obs)):
-            floor = obs.object_top + HOVER_GAP
             vias = (
                 clear_transit(current, w, ctx.hand, ctx.frame, ctx.limits, floor) if clear and i == 0 else []
             )
@@ -97,6 +97,14 @@ class Press:
                 steps, current = straight(current, v, ctx.frame, ctx.limits, transit=i == 0)
                 (approach if i == 0 else contact).extend(steps)
         return PrimitivePlan(approach, contact)
+
+
+def lifted(current: np.ndarray, obs: Observation) -> np.ndarray:
+    """Targets `current` (n_ctrl,) with the wrist raised until the hand's lowest observed particle is
+    `LIFT_GAP` above the object's top (unchanged where it already is)."""
+    up = current.copy()
+    up[2] += max(0.0, obs.object_top + LIFT_GAP - obs.hand_points[:, 2].min())
+    return up
 
 
 def sample_press(
