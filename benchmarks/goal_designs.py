@@ -35,7 +35,6 @@ from xembody.experiments.goal_shapes import (  # noqa: E402
     Step,
     make_shape,
     poke,
-    row6,
     standard_start,
 )
 from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
@@ -45,6 +44,13 @@ from xembody.primitives import SPOT  # noqa: E402
 PALM, POKE = "palm_press", "fingers_pinch"
 SHALLOWEST, DEEPEST = 0.008, 0.036  # m: 80% of the lump's height (the planner's presses stop at 35 mm)
 CORNERS = ((0.02, 0.02), (-0.02, 0.02), (-0.02, -0.02), (0.02, -0.02))
+ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
+
+
+def row6(name: str, description: str, spot, yaw: float = 0.0) -> GoalShape:
+    """A region pressed flat by six palm presses along a row, `spot(t)` for t in ROW6, the wrist at `yaw`."""
+    return GoalShape(name, description, tuple(Step(PALM, spot(t), 0.035, yaw=yaw) for t in ROW6))
+
 DESIGNS: dict[str, GoalShape] = {
     s.name: s
     for s in (
@@ -90,14 +96,15 @@ DESIGNS: dict[str, GoalShape] = {
         row6("step_nx6", "the -x half pressed flat in six presses", lambda t: (-0.02, t)),
         # The human hand's thumb-led press flattens a row along x twice as much as one along y at the home
         # yaw (docs/clay.md): the rows along y again, the wrist turned a quarter either way (the human's
-        # shipped `step` and `step_nx` are step6_r and step_nx6_l: `VERSION_SCRIPTS`).
+        # first own versions, stop 41: step6_r and step_nx6_l).
         *(
             row6(f"{name}_{side}", f"{name} with the wrist turned {yaw:+.2f} rad", lambda t, x=x: (x, t), yaw)
             for name, x in (("step6", 0.02), ("step_nx6", -0.02))
             for side, yaw in (("l", np.pi / 2), ("r", -np.pi / 2))
         ),
         # Nearer goals for the human hand than the six-press rows (which stall one-press lookahead near
-        # 0.015, the oracle too): LEAP's four-press rows along y, the wrist turned as above.
+        # 0.015, the oracle too): LEAP's four-press rows along y, the wrist turned as above (the human's
+        # shipped `step` and `step_nx`: `VERSION_SCRIPTS`).
         *(
             GoalShape(
                 f"{name}4_{side}",

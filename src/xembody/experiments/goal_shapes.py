@@ -127,33 +127,22 @@ FIRST_LIBRARY = by_name(
 RECIPES: dict[str, GoalShape] = {**SHAPES, **FIRST_LIBRARY}  # every script a benchmark can run by name
 
 # A hand's own versions of the shapes (HAND/NAME.npy): the same regions pressed flat by that hand's own
-# scripts. The human hand's palm flattens too little in four presses to meet the rules above, and its
-# thumb-led press flattens a row across the palm twice as much as one along it (docs/clay.md, "The human
-# hand's own six-press versions"): six presses a region, rows along y with the wrist turned a quarter.
-ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
+# scripts. The human hand's thumb-led palm press flattens a row across the palm twice as much as one along
+# it (docs/clay.md, "The human hand's own versions"): its rows along y are the reference's four presses
+# with the wrist turned a quarter, and its smaller palm presses the corner six times. Its step_y is the
+# reference's script. (Six presses a row stalled one-press lookahead near 0.015, exact dynamics too.)
 QUARTER = np.pi / 2  # rad
 
 
-def row6(name: str, description: str, spot: Callable[[float], tuple[float, float]], yaw: float = 0.0):
-    """A region pressed flat by six palm presses along a row, `spot(t)` for t in ROW6, the wrist at `yaw`."""
-    return GoalShape(name, description, tuple(Step(PALM, spot(t), FLAT, yaw=yaw) for t in ROW6))
+def turned(shape: GoalShape, yaw: float, description: str) -> GoalShape:
+    """`shape`'s script with the wrist turned to `yaw` (rad) at every press."""
+    return GoalShape(shape.name, description, tuple(replace(s, yaw=yaw) for s in shape.steps))
 
 
 VERSION_SCRIPTS: dict[str, dict[str, GoalShape]] = {
     "human": by_name(
-        row6(
-            "step",
-            "the +x half: six presses along y, the wrist turned -90 deg",
-            lambda t: (0.02, t),
-            -QUARTER,
-        ),
-        row6("step_y", "the +y half: six presses along x", lambda t: (t, 0.02)),
-        row6(
-            "step_nx",
-            "the -x half: six presses along y, the wrist turned +90 deg",
-            lambda t: (-0.02, t),
-            QUARTER,
-        ),
+        turned(SHAPES["step"], -QUARTER, "the +x half: four presses along y, the wrist turned -90 deg"),
+        turned(SHAPES["step_nx"], QUARTER, "the -x half: four presses along y, the wrist turned +90 deg"),
         palm_flat(
             "corner",
             "the +x+y quarter in six presses",
