@@ -185,7 +185,12 @@ def run_script(
 ):
     """`make_shape`'s run itself: (start object particles (No, 3), the scene at the end, settled), for what
     else the scene holds (every material point of MPM clay: `scene.obj.all_points()`). `on_frame(scene)`
-    sees the start and every simulated control step (a recording of the run)."""
+    sees the start and every simulated control step (a recording of the run).
+
+    Approaches clear the wrist's turns (`Press.targets(clear=True)`, the planner's `--clear-turns`): the
+    human's step_nx, turned +90 deg from the home yaw, otherwise swept the clay on its first approach and
+    baked an 8.6 mm drag of the whole lump into the goal, which no press the planner makes undoes (no
+    other script's path changes)."""
     rng = np.random.default_rng(seed)
     scene, ctx = standard_start(hand)
     start = scene.object_points()
@@ -193,7 +198,7 @@ def run_script(
         on_frame(scene)
     for i, s in enumerate(shape.steps):
         noisy = replace(s, spot=tuple(np.array(s.spot) + rng.normal(0.0, spot_noise, 2)))
-        points = poke(scene, ctx, noisy, lift=i > 0, on_frame=on_frame)
+        points = poke(scene, ctx, noisy, lift=i > 0, on_frame=on_frame, clear=True)
         if on_step:
             on_step(points)
     for _ in range(5):  # lift clear and let the clay settle
