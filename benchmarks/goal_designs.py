@@ -51,6 +51,7 @@ def row6(name: str, description: str, spot, yaw: float = 0.0) -> GoalShape:
     """A region pressed flat by six palm presses along a row, `spot(t)` for t in ROW6, the wrist at `yaw`."""
     return GoalShape(name, description, tuple(Step(PALM, spot(t), 0.035, yaw=yaw) for t in ROW6))
 
+
 DESIGNS: dict[str, GoalShape] = {
     s.name: s
     for s in (

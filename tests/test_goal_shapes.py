@@ -46,7 +46,6 @@ def test_shapes_are_twice_the_threshold_from_the_start_and_the_threshold_from_ea
         assert entry["from_start"] == pytest.approx(shape_error(cloud, Goal(start)), rel=1e-6)
 
 
-
 @pytest.mark.parametrize("hand", [GOAL_SHAPES_HAND, *VERSION_HANDS])
 def test_no_shape_drags_the_whole_lump(hand):
     """Presses flatten the clay in place; a script whose approach swept the lump across the table (the
@@ -55,6 +54,7 @@ def test_no_shape_drags_the_whole_lump(hand):
     for name in shape_names():
         cloud = named_goal(name, 300, hand=hand).points
         assert np.linalg.norm(cloud.mean(0)[:2] - start[:2]) < 0.006, name
+
 
 def test_a_plan_landing_its_presses_2_mm_off_still_reaches_each_shape():
     """The reference hand running a script with every spot 2 mm off (the index's `sensitivity`) ends well
