@@ -128,7 +128,7 @@ RECIPES: dict[str, GoalShape] = {**SHAPES, **FIRST_LIBRARY}  # every script a be
 
 # A hand's own versions of the shapes (HAND/NAME.npy): the same regions pressed flat by that hand's own
 # scripts. The human hand's thumb-led palm press flattens a row across the palm twice as much as one along
-# it (docs/clay.md, "The human hand's own versions"): its rows along y are the reference's four presses
+# it (docs/clay.md, "Nearer human goals, shipped"): its rows along y are the reference's four presses
 # with the wrist turned a quarter, and its smaller palm presses the corner six times. Its step_y is the
 # reference's script. (Six presses a row stalled one-press lookahead near 0.015, exact dynamics too.)
 QUARTER = np.pi / 2  # rad
