@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +32,15 @@ import numpy as np
 os.environ.setdefault("MENAGERIE_ROOT", str(Path(__file__).resolve().parents[2] / "shared" / "menagerie"))
 
 from xembody.experiments.goal_shapes import (  # noqa: E402
+    FLAT,
     RECIPES,
+    SHAPES,
     GoalShape,
     Step,
     make_shape,
     poke,
     standard_start,
+    turned,
 )
 from xembody.goals import SHAPE_TOLERANCE, Goal, shape_error  # noqa: E402
 from xembody.planning.proposals import guided_spots  # noqa: E402
@@ -47,9 +52,11 @@ CORNERS = ((0.02, 0.02), (-0.02, 0.02), (-0.02, -0.02), (0.02, -0.02))
 ROW6 = (0.0, 0.02, -0.02, 0.03, -0.03, 0.0)  # m: six palm presses along a row, the middle twice
 
 
-def row6(name: str, description: str, spot, yaw: float = 0.0) -> GoalShape:
+def row6(
+    name: str, description: str, spot: Callable[[float], tuple[float, float]], yaw: float = 0.0
+) -> GoalShape:
     """A region pressed flat by six palm presses along a row, `spot(t)` for t in ROW6, the wrist at `yaw`."""
-    return GoalShape(name, description, tuple(Step(PALM, spot(t), 0.035, yaw=yaw) for t in ROW6))
+    return GoalShape(name, description, tuple(Step(PALM, spot(t), FLAT, yaw=yaw) for t in ROW6))
 
 
 DESIGNS: dict[str, GoalShape] = {
@@ -107,12 +114,13 @@ DESIGNS: dict[str, GoalShape] = {
         # 0.015, the oracle too): LEAP's four-press rows along y, the wrist turned as above (the human's
         # shipped `step` and `step_nx`: `VERSION_SCRIPTS`).
         *(
-            GoalShape(
-                f"{name}4_{side}",
-                f"{name} in LEAP's four presses with the wrist turned {yaw:+.2f} rad",
-                tuple(Step(PALM, (x, y), 0.035, yaw=yaw) for y in (0.0, 0.02, -0.02, 0.0)),
+            replace(
+                turned(
+                    SHAPES[name], yaw, f"{name} in LEAP's four presses with the wrist turned {yaw:+.2f} rad"
+                ),
+                name=f"{name}4_{side}",
             )
-            for name, x, side, yaw in (("step", 0.02, "r", -np.pi / 2), ("step_nx", -0.02, "l", np.pi / 2))
+            for name, side, yaw in (("step", "r", -np.pi / 2), ("step_nx", "l", np.pi / 2))
         ),
         GoalShape(
             "tilt",
