@@ -1,8 +1,9 @@
 """How well a plan run's model foresaw each executed press: per update, the gain it predicted (Chamfer + EMD
 to the goal now, minus that of its predicted end state) beside the gain that came (minus that of the clay
-after the press), split by whether the hand's fingers moved while in the clay (a squeeze: a pinch's
-closing fingers) or not (the hand moved rigidly: a palm press or a poke), with how far the predicted
-clay's centroid ended from the real one's (a sideways bias of the model for that hand).
+after the press), split by what the hand did in the clay: its fingers moved on the palm (a squeeze: a
+pinch's closing fingers), or it moved rigidly and slid sideways (a drawn press's kneading slides), or it
+went straight down and up (a poke: the guided proposals), with how far the predicted clay's centroid
+ended from the real one's (a sideways bias of the model for that hand).
 
     python benchmarks/plan_updates.py runs/plan/palm_human runs/plan/palm_leap
 
@@ -24,6 +25,9 @@ from xembody.goals import Goal, shape_error
 from xembody.stats import mean_ci
 
 SQUEEZE = 0.005  # m: a hand particle leaving the hand's rigid motion by more than this in a step
+SLIDE = 0.002  # m: the hand's centroid travelling more than this sideways while at the press's bottom
+BOTTOM = 0.002  # m: the press's bottom: the hand's lowest point within this of its deepest in the update
+KINDS = ("poke", "slide", "squeeze")
 
 
 def nonrigid(hand: np.ndarray) -> np.ndarray:
@@ -35,9 +39,9 @@ def nonrigid(hand: np.ndarray) -> np.ndarray:
     return (moved - b).norm(dim=-1).amax(-1).numpy()
 
 
-def updates(run: Path) -> list[tuple[bool, float, float, float, float]]:
-    """Every executed update of a run: (squeezed in the clay, predicted gain, actual gain, and the predicted
-    minus the actual shift of the clay's centroid in x and y), in m."""
+def updates(run: Path) -> list[tuple[str, float, float, float, float]]:
+    """Every executed update of a run: (its kind, one of KINDS; predicted gain, actual gain, and the
+    predicted minus the actual shift of the clay's centroid in x and y, m)."""
     out = []
     for f in sorted((run / "episodes").glob("*.json")):
         ep = json.loads(f.read_text())
@@ -51,9 +55,14 @@ def updates(run: Path) -> list[tuple[bool, float, float, float, float]]:
             top = obj[t, :, 2].max()
             low = hand[t : t + n + 1, :, 2].min(-1) < top  # (n+1,) the hand below the clay's top
             squeezed = bool((moved[t : t + n] * (low[:-1] | low[1:]) > SQUEEZE).any())
+            # Slides happen at the bottom; an approach can pass below the clay's top beside a dent.
+            depth = hand[t : t + n + 1, :, 2].min(-1)
+            xy = hand[t : t + n + 1][depth < depth.min() + BOTTOM].mean(1)[:, :2]
+            slid = float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()) > SLIDE
+            kind = "squeeze" if squeezed else "slide" if slid else "poke"
             after = shape_error(obj[t + n], goal)
             bias = (pred[t + n] - obj[t + n]).mean(0)[:2]
-            out.append((squeezed, now - shape_error(pred[t + n], goal), now - after, *bias))
+            out.append((kind, now - shape_error(pred[t + n], goal), now - after, *bias))
             t, now = t + n, after
     return out
 
@@ -68,8 +77,8 @@ def main() -> None:
     )
     for run in args.runs:
         rows = updates(run)
-        for squeezed, name in ((False, "rigid hand"), (True, "squeeze")):
-            sel = [r[1:] for r in rows if r[0] == squeezed]
+        for name in KINDS:
+            sel = [r[1:] for r in rows if r[0] == name]
             if not sel:
                 continue
             p, a, bx, by = np.array(sel).T * 1000
