@@ -2,7 +2,7 @@
 to the goal now, minus that of its predicted end state) beside the gain that came (minus that of the clay
 after the press), split by what the hand did in the clay: its fingers moved on the palm (a squeeze: a
 pinch's closing fingers), or it moved rigidly and slid sideways (a drawn press's kneading slides), or it
-went straight down and up (a poke: the guided proposals), with how far the predicted clay's centroid
+went straight down and up (a poke, as the guided proposals do), with how far the predicted clay's centroid
 ended from the real one's (a sideways bias of the model for that hand).
 
     python benchmarks/plan_updates.py runs/plan/palm_human runs/plan/palm_leap
@@ -53,11 +53,11 @@ def updates(run: Path) -> list[tuple[str, float, float, float, float]]:
             if n == 0:
                 continue
             top = obj[t, :, 2].max()
-            low = hand[t : t + n + 1, :, 2].min(-1) < top  # (n+1,) the hand below the clay's top
+            lowest = hand[t : t + n + 1, :, 2].min(-1)  # (n+1,) the hand's lowest point
+            low = lowest < top  # the hand below the clay's top
             squeezed = bool((moved[t : t + n] * (low[:-1] | low[1:]) > SQUEEZE).any())
             # Slides happen at the bottom; an approach can pass below the clay's top beside a dent.
-            depth = hand[t : t + n + 1, :, 2].min(-1)
-            xy = hand[t : t + n + 1][depth < depth.min() + BOTTOM].mean(1)[:, :2]
+            xy = hand[t : t + n + 1][lowest < lowest.min() + BOTTOM].mean(1)[:, :2]
             slid = float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()) > SLIDE
             kind = "squeeze" if squeezed else "slide" if slid else "poke"
             after = shape_error(obj[t + n], goal)
