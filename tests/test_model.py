@@ -320,6 +320,13 @@ def test_checkpoint_round_trip_and_evaluate(data, tmp_path):
     assert 0 < r.zero_motion_emd_1step < r.zero_motion_emd_last
 
 
+def test_evaluating_a_shipped_model_writes_under_runs_eval(data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a shipped name has no run directory: nothing lands in the cwd itself
+    r = evaluate(EvalConfig(model=Path("box-5hands"), data=(data,), max_windows=4))
+    assert r.json == Path("runs/eval/box-5hands/eval-all.json") and r.json.is_file() and r.plot.is_file()
+    assert not list(tmp_path.glob("eval-*"))
+
+
 def test_fine_tuning_starts_from_the_given_model_and_remembers_its_hands(data, tmp_path):
     shipped, old = load_model("box-5hands")
     cfg = TrainConfig(data=(data,), init="box-5hands", out=tmp_path / "tune", steps=2, batch_size=2)

@@ -34,7 +34,8 @@ class EvalConfig:
     max_windows: int = 2000
     batch_size: int = 64
     out: Path | None = None
-    """Where to write eval-<hands>.json and .png (default: the run directory)."""
+    """Where to write eval-<hands>.json and .png (default: the run directory; runs/eval/NAME for a shipped
+    model or an ensemble given by name)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,16 @@ class EvalResult:
     zero_motion_emd_last: float
     json: Path
     plot: Path
+
+
+def _default_out(model: Path) -> Path:
+    """The run directory for a trained run; runs/eval/NAME for a shipped name, which has none (its parent
+    would be the current directory)."""
+    if model.is_dir():
+        return model
+    if model.is_file():
+        return model.parent
+    return Path("runs/eval") / str(model).replace("/", "_")
 
 
 @torch.no_grad()
@@ -112,7 +123,7 @@ def evaluate(cfg: EvalConfig) -> EvalResult:
             )
     n = len(windows)
     episodes = ds.episode_of(windows)
-    out = Path(cfg.out or (cfg.model if Path(cfg.model).is_dir() else Path(cfg.model).parent))
+    out = Path(cfg.out or _default_out(Path(cfg.model)))
     out.mkdir(parents=True, exist_ok=True)
     stem = f"eval-{cfg.hands.replace(',', '+') or 'all'}"
     result = EvalResult(
