@@ -325,6 +325,8 @@ def test_evaluating_a_shipped_model_writes_under_runs_eval(data, tmp_path, monke
     r = evaluate(EvalConfig(model=Path("box-5hands"), data=(data,), max_windows=4))
     assert r.json == Path("runs/eval/box-5hands/eval-all.json") and r.json.is_file() and r.plot.is_file()
     assert not list(tmp_path.glob("eval-*"))
+    both = evaluate(EvalConfig(model=Path("box-5hands+box-5hands"), data=(data,), max_windows=4))
+    assert both.json == Path("runs/eval/box-5hands+box-5hands/eval-all.json") and both.json.is_file()
 
 
 def test_fine_tuning_starts_from_the_given_model_and_remembers_its_hands(data, tmp_path):

@@ -42,14 +42,26 @@ def resolve_device(name: str) -> torch.device:
 ENSEMBLE_SEP = "+"  # `--model A+B`: A's and B's predictions averaged (`xembody.model.ensemble`)
 
 
+def is_ensemble(run: str | Path) -> bool:
+    """Whether `load_model` reads `run` as several models joined by ENSEMBLE_SEP (a path that exists wins)."""
+    return ENSEMBLE_SEP in str(run) and not Path(run).exists()
+
+
+def is_named(run: str | Path) -> bool:
+    """Whether `run` is a shipped checkpoint's name or an ensemble, which have no run directory."""
+    from xembody.checkpoints import SHIPPED
+
+    return str(run) in SHIPPED or is_ensemble(run)
+
+
 def load_model(run: str | Path, device: str | torch.device = "cpu") -> tuple[WorldModel, dict]:
     """The trained model of a run directory, a model.pt file or a shipped checkpoint's name (e.g.
     `box-5hands`, see `xembody.checkpoints`), in eval mode on `device`, and its payload. Several joined
     by "+" load as their `Ensemble`, whose payload lists the members' and the union of their hands."""
     from xembody.checkpoints import SHIPPED
 
-    parts = str(run).split(ENSEMBLE_SEP)
-    if len(parts) > 1 and not Path(run).exists():
+    if is_ensemble(run):
+        parts = str(run).split(ENSEMBLE_SEP)
         if any(not p for p in parts):
             raise XembodyError(f"--model {run}: an ensemble is models joined by {ENSEMBLE_SEP}, none empty")
         loaded = [load_model(p, device) for p in parts]

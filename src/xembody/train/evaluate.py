@@ -12,7 +12,7 @@ from xembody.data.dataset import EpisodeWindows, collate
 from xembody.geometry import chamfer, exact_emd, mse
 from xembody.io import atomic_write_json
 from xembody.stats import grouped_ci
-from xembody.train.checkpoint import load_model
+from xembody.train.checkpoint import is_named, load_model
 from xembody.train.config import names
 from xembody.train.loop import predict
 from xembody.train.plots import prediction_plot
@@ -74,13 +74,11 @@ class EvalResult:
 
 
 def _default_out(model: Path) -> Path:
-    """The run directory for a trained run; runs/eval/NAME for a shipped name, which has none (its parent
-    would be the current directory)."""
-    if model.is_dir():
-        return model
-    if model.is_file():
-        return model.parent
-    return Path("runs/eval") / str(model).replace("/", "_")
+    """A trained run's directory; runs/eval/NAME for a shipped name or an ensemble, which have none (the
+    parent of a name is the current directory)."""
+    if is_named(model):
+        return Path("runs/eval") / str(model).replace("/", "_")
+    return model if model.is_dir() else model.parent
 
 
 @torch.no_grad()
